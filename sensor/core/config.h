@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// SensorConfig: the whole configuration as a plain aggregate with the defaults of SPEC §3.
+// Loaded once (sensor/app/config_load.cpp) and passed as const&; the struct is the documentation.
+#pragma once
+
+#include "net.h"
+#include "time.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace printwatch::core {
+
+struct KnownPrinter {
+    IpAddr address;
+    std::string name;
+};
+
+struct PortsConfig {
+    std::vector<std::uint16_t> raw{9100};
+    std::vector<std::uint16_t> bjnp{8611, 8612, 8613, 8614};
+    std::vector<std::uint16_t> mfnp{};  // 8610 is opt-in: MFNP is a sibling, not BJNP
+};
+
+struct ScanConfig {
+    std::uint32_t ports = 3;  // distinct printer ports per source within window
+    std::uint32_t hosts = 5;  // distinct printers per source within window
+    Duration window = Duration::seconds(60);
+};
+
+struct AlertsConfig {
+    Duration suppress = Duration::seconds(300);
+    ScanConfig scan;
+    Duration attempt_timeout = Duration::seconds(5);
+    std::uint32_t max_per_minute = 600;
+};
+
+struct LimitsConfig {
+    std::uint32_t flows = 262144;
+    std::uint32_t clients = 65536;
+    std::uint32_t printers = 4096;
+    std::uint32_t stream_bytes = 65536;
+};
+
+struct SyslogConfig {
+    std::string facility = "local5";
+    std::uint32_t queue = 10000;
+};
+
+struct LearningConfig {
+    Duration period = Duration::seconds(24 * 3600);
+};
+
+struct SensorConfig {
+    std::vector<Cidr> home_net = default_home_net();
+    std::vector<KnownPrinter> printers;
+    std::vector<Cidr> trusted_networks;  // trusted_clients entries that are IPs or CIDRs
+    std::vector<MacAddr> trusted_macs;   // trusted_clients entries that are MACs
+    LearningConfig learning;
+    PortsConfig ports;
+    AlertsConfig alerts;
+    LimitsConfig limits;
+    SyslogConfig syslog;
+
+    /// trusted_clients was given (even if only MACs): learning is off.
+    [[nodiscard]] bool has_trusted_clients() const noexcept {
+        return !trusted_networks.empty() || !trusted_macs.empty();
+    }
+    [[nodiscard]] bool in_home_net(const IpAddr& a) const noexcept {
+        for (const auto& c : home_net) {
+            if (c.contains(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static std::vector<Cidr> default_home_net() {
+        std::vector<Cidr> out;
+        for (const char* c :
+             {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"}) {
+            out.push_back(*Cidr::parse(c));
+        }
+        return out;
+    }
+};
+
+}  // namespace printwatch::core

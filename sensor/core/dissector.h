@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dissector contract. A dissector turns one flow's payload bytes into AppEvents (facts);
+// it never decides what is an alert (that is detect/). One instance per flow, bounded state.
+#pragma once
+
+#include "bytes.h"
+#include "config.h"
+#include "time.h"
+#include "value.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace printwatch::core {
+
+/// Direction of a payload relative to the flow's initiator.
+enum class Direction : std::uint8_t { ToServer = 0, ToClient = 1 };
+enum class Transport : std::uint8_t { Tcp, Udp };
+
+/// A fact a dissector observed. `proto` names the record type in EVE (bjnp, pjl, postscript,
+/// pcl); `name` is a stable identifier of what was seen (the command). `fields` are copied,
+/// length-capped values; nothing in an AppEvent points into capture buffers.
+struct AppEvent {
+    Timestamp ts;
+    Direction dir = Direction::ToServer;
+    std::string_view proto;  // static literal
+    std::string name;        // e.g. "discover", "INFO ID", "exitserver"
+    Object fields;
+    /// The sender is the printer (a BJNP response, a PJL reply): detection learns it as one.
+    /// Not the same as dir == ToClient: a reply to a broadcast discover opens its own flow.
+    bool from_printer = false;
+    /// Set for protocol violations: ParseError name ("truncated", "invalid", "too_large",
+    /// "unsupported"); detection maps these to *.malformed and counts them.
+    std::string_view violation;
+};
+
+class AppEventSink {
+  public:
+    virtual ~AppEventSink() = default;
+    virtual void on_app_event(AppEvent&& event) = 0;
+};
+
+/// Per-flow dissector state. Callbacks receive in-order bytes; gaps are announced.
+class Dissector {
+  public:
+    virtual ~Dissector() = default;
+    /// One UDP datagram or one in-order run of TCP stream bytes.
+    virtual void on_data(Direction dir, Bytes data, Timestamp ts, AppEventSink& sink) noexcept = 0;
+    /// `length` bytes of the stream in `dir` were lost (capture loss or an unfilled hole).
+    virtual void on_gap(Direction dir, std::size_t length) noexcept = 0;
+    /// The flow ends: report anything still pending (requests never answered).
+    virtual void on_end(Timestamp /*ts*/, AppEventSink& /*sink*/) noexcept {}
+    /// The dissector gave up on this flow (probe failed, too many violations).
+    [[nodiscard]] virtual bool detached() const noexcept = 0;
+};
+
+enum class Confidence : std::uint8_t { No, Maybe, Yes };
+
+struct DissectorContext {
+    const LimitsConfig& limits;
+    Transport transport = Transport::Tcp;
+};
+
+/// The registration record of one protocol: everything the engine knows about it.
+struct DissectorInfo {
+    std::string_view name;
+    bool tcp = false;
+    bool udp = false;
+    /// Which configured service family a port maps to this dissector: "raw", "bjnp", "mfnp".
+    std::string_view service_family;
+    /// Content check on the first payload of a flow, used on printer ports to confirm and under
+    /// --all-traffic to recognize the protocol on any port.
+    Confidence (*probe)(Bytes first_payload, Direction dir) noexcept = nullptr;
+    std::unique_ptr<Dissector> (*make)(const DissectorContext& ctx) = nullptr;
+};
+
+}  // namespace printwatch::core

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// EveEvent: one output record (alert, printer, bjnp, pjl, postscript, stats). Detection builds
+// them; exporters serialize them (EVE JSON, syslog). Everything is owned and already capped.
+#pragma once
+
+#include "net.h"
+#include "time.h"
+#include "value.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace printwatch::core {
+
+struct Signature {
+    std::uint32_t sid = 0;
+    std::uint32_t rev = 1;
+    std::string_view kind;       // printer.inbound_attempt ...
+    std::string_view signature;  // human-readable message
+    std::string_view category;
+    std::uint8_t severity = 3;  // 1 high, 2 medium, 3 low
+};
+
+struct EventTuple {
+    IpAddr src;
+    IpAddr dst;
+    std::uint16_t sport = 0;
+    std::uint16_t dport = 0;
+    std::uint8_t proto = 0;  // 6 or 17
+};
+
+struct EveEvent {
+    Timestamp ts;
+    std::uint64_t flow_id = 0;  // 0: no flow
+    std::string in_iface;
+    std::string_view event_type;  // alert, printer, bjnp, pjl, postscript, stats
+    std::uint8_t vlan_count = 0;
+    std::array<std::uint16_t, 2> vlan{};
+    std::optional<EventTuple> tuple;
+    std::string_view app_proto;
+    const Signature* alert = nullptr;  // set for event_type "alert"
+    std::uint8_t severity = 0;         // effective severity of an alert (may be raised)
+    /// The event-type object: "printwatch" for alerts, "printer", "bjnp", "pjl", "stats"...
+    std::string_view body_key;
+    Object body;
+};
+
+class EventSink {
+  public:
+    virtual ~EventSink() = default;
+    virtual void write(const EveEvent& event) = 0;
+    virtual void flush() {}
+};
+
+}  // namespace printwatch::core

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// Flow: per-connection state, owned by flow::FlowTable. Shared by flow/ (which maintains the
+// transport state) and detect/ (which keeps the attempt bookkeeping in it).
+#pragma once
+
+#include "dissector.h"
+#include "net.h"
+#include "time.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+namespace printwatch::core {
+
+/// Canonical 5-tuple: the lower (address, port) endpoint first, so both directions of a
+/// connection find the same key.
+struct FlowKey {
+    IpAddr lo;
+    IpAddr hi;
+    std::uint16_t lo_port = 0;
+    std::uint16_t hi_port = 0;
+    std::uint8_t proto = 0;
+    std::uint16_t vlan = 0;  // innermost VLAN id: the same tuple on two VLANs is two flows
+    friend bool operator==(const FlowKey&, const FlowKey&) = default;
+};
+
+struct FlowKeyHash {
+    std::size_t operator()(const FlowKey& k) const noexcept;
+};
+
+/// Service of a printer port, as named in SPEC §4 and in metric labels.
+enum class Service : std::uint8_t {
+    None,
+    Raw,
+    BjnpPrinter,
+    BjnpScanner,
+    Bjnp8613,
+    Bjnp8614,
+    BjnpOther,
+    Mfnp
+};
+const char* to_string(Service s) noexcept;
+
+enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };
+
+/// Owning slot for a flow's application-layer state (dissector and stream buffers). A
+/// polymorphic base so that core does not need to know flow/'s reassembly types.
+class FlowAppSlot {
+  public:
+    virtual ~FlowAppSlot() = default;
+};
+
+struct Flow {
+    std::uint64_t id = 0;  // per-run sequence number, deterministic in replay
+    IpAddr client;         // the initiator: first SYN, or first datagram
+    IpAddr server;
+    std::uint16_t client_port = 0;
+    std::uint16_t server_port = 0;
+    std::uint8_t proto = 0;
+    std::uint16_t iface = 0;
+    std::uint8_t vlan_count = 0;
+    std::array<std::uint16_t, 2> vlan{};
+    bool has_mac = false;
+    MacAddr client_mac;
+    MacAddr server_mac;
+    Timestamp first_seen;
+    Timestamp last_seen;
+    std::array<std::uint64_t, 2> packets{};
+    std::array<std::uint64_t, 2> bytes{};
+
+    // TCP transport state
+    bool syn_seen = false;  // the flow was opened by a SYN we saw
+    bool syn_ack_seen = false;
+    bool rst_seen = false;
+    std::array<bool, 2> fin_seen{};
+    std::uint32_t client_isn = 0;
+
+    // Detection bookkeeping (detect/)
+    Service service = Service::None;
+    AttemptState attempt = AttemptState::None;
+    bool inbound = false;         // client outside home_net, server inside
+    std::string_view refused_by;  // "rst" or "icmp" once refused
+    Timestamp attempt_ts;
+
+    // Application layer (flow/), allocated only for flows on printer ports or probed content
+    std::unique_ptr<FlowAppSlot> app;
+    std::string_view app_proto;  // static literal once a dissector is confirmed
+};
+
+}  // namespace printwatch::core

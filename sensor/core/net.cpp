@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <charconv>
+#include <cstring>
+
+namespace printwatch::core {
+
+IpAddr IpAddr::v4(std::uint32_t host_order) noexcept {
+    IpAddr a;
+    a.family = 4;
+    a.bytes[0] = static_cast<std::uint8_t>(host_order >> 24U);
+    a.bytes[1] = static_cast<std::uint8_t>(host_order >> 16U);
+    a.bytes[2] = static_cast<std::uint8_t>(host_order >> 8U);
+    a.bytes[3] = static_cast<std::uint8_t>(host_order);
+    return a;
+}
+
+std::optional<IpAddr> IpAddr::parse(std::string_view text) {
+    // inet_pton wants a NUL-terminated string; addresses are short, so copy.
+    if (text.empty() || text.size() > INET6_ADDRSTRLEN) {
+        return std::nullopt;
+    }
+    const std::string s(text);
+    IpAddr a;
+    if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
+        a.family = 4;
+        return a;
+    }
+    if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) {
+        a.family = 6;
+        return a;
+    }
+    return std::nullopt;
+}
+
+std::string IpAddr::to_string() const {
+    std::array<char, INET6_ADDRSTRLEN> buf{};
+    const int af = family == 4 ? AF_INET : AF_INET6;
+    if (family == 0 || inet_ntop(af, bytes.data(), buf.data(), buf.size()) == nullptr) {
+        return {};
+    }
+    return {buf.data()};
+}
+
+std::optional<MacAddr> MacAddr::parse(std::string_view text) {
+    // aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff
+    if (text.size() != 17) {
+        return std::nullopt;
+    }
+    MacAddr m;
+    for (std::size_t i = 0; i < 6; ++i) {
+        const std::size_t off = i * 3;
+        if (i > 0 && text[off - 1] != ':' && text[off - 1] != '-') {
+            return std::nullopt;
+        }
+        unsigned value = 0;
+        auto [ptr, ec] = std::from_chars(text.data() + off, text.data() + off + 2, value, 16);
+        if (ec != std::errc{} || ptr != text.data() + off + 2) {
+            return std::nullopt;
+        }
+        m.bytes.at(i) = static_cast<std::uint8_t>(value);
+    }
+    return m;
+}
+
+std::string MacAddr::to_string() const {
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(17);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i > 0) {
+            out.push_back(':');
+        }
+        out.push_back(kHex[bytes.at(i) >> 4U]);
+        out.push_back(kHex[bytes.at(i) & 0x0fU]);
+    }
+    return out;
+}
+
+bool MacAddr::is_zero() const noexcept {
+    for (auto b : bytes) {
+        if (b != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<Cidr> Cidr::parse(std::string_view text) {
+    const auto slash = text.find('/');
+    auto addr = IpAddr::parse(text.substr(0, slash));
+    if (!addr) {
+        return std::nullopt;
+    }
+    const unsigned max_prefix = addr->family == 4 ? 32U : 128U;
+    unsigned prefix = max_prefix;
+    if (slash != std::string_view::npos) {
+        const auto digits = text.substr(slash + 1);
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+        if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() ||
+            prefix > max_prefix) {
+            return std::nullopt;
+        }
+    }
+    Cidr c{*addr, static_cast<std::uint8_t>(prefix)};
+    // Host bits set ("10.1.2.3/8") is almost always a typo; refuse it rather than guess.
+    IpAddr masked = c.network;
+    for (unsigned bit = prefix; bit < max_prefix; ++bit) {
+        masked.bytes.at(bit / 8) &= static_cast<std::uint8_t>(~(0x80U >> (bit % 8)));
+    }
+    if (!(masked == c.network)) {
+        return std::nullopt;
+    }
+    return c;
+}
+
+bool Cidr::contains(const IpAddr& a) const noexcept {
+    if (a.family != network.family) {
+        return false;
+    }
+    const unsigned full = prefix / 8U;
+    if (std::memcmp(a.bytes.data(), network.bytes.data(), full) != 0) {
+        return false;
+    }
+    const unsigned rest = prefix % 8U;
+    if (rest == 0) {
+        return true;
+    }
+    const auto mask = static_cast<std::uint8_t>(0xffU << (8U - rest));
+    return (a.bytes.at(full) & mask) == (network.bytes.at(full) & mask);
+}
+
+std::string Cidr::to_string() const {
+    return network.to_string() + "/" + std::to_string(prefix);
+}
+
+std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= p[i];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic): i < n
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+}  // namespace printwatch::core
