@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: Apache-2.0
+// Frame decoding. References: IEEE 802.1Q (VLAN/QinQ), RFC 791 (IPv4), RFC 8200 (IPv6 and its
+// extension headers), RFC 793/9293 (TCP), RFC 768 (UDP), RFC 792 and RFC 4443 (ICMP errors),
+// and the tcpdump.org LINKTYPE registry for NULL/LOOP/SLL/SLL2.
+//
+// Rules kept here, all from style.md §4: every byte goes through core::ByteReader; a header
+// that is cut short is "truncated", a header that is wrong is "invalid"; what is handed on is
+// clamped to the declared IP/UDP lengths so link padding never reaches a dissector.
+#include "decode.h"
+
+#include "core/bytes.h"
+
+#include <algorithm>
+
+namespace printwatch::decode {
+
+using core::ByteReader;
+using core::Bytes;
+using core::DecodedPacket;
+using core::IpAddr;
+using core::PacketKind;
+using core::ParseError;
+
+namespace {
+
+constexpr std::uint16_t kEtherIpv4 = 0x0800;
+constexpr std::uint16_t kEtherIpv6 = 0x86dd;
+constexpr std::uint16_t kEtherVlan = 0x8100;
+constexpr std::uint16_t kEtherQinQ = 0x88a8;
+constexpr std::uint16_t kEtherQinQOld = 0x9100;
+constexpr std::size_t kMaxVlanTags = 4;  // more than this is hostile, not a real network
+constexpr std::size_t kMaxIpv6ExtHeaders = 8;
+
+DecodeStatus error(Layer layer, ParseError reason) noexcept {
+    return {Outcome::Error, layer, reason};
+}
+DecodeStatus ok() noexcept {
+    return {Outcome::Decoded, Layer::Link, ParseError::Invalid};
+}
+DecodeStatus not_ip() noexcept {
+    return {Outcome::NotIp, Layer::Link, ParseError::Invalid};
+}
+
+IpAddr read_v4(Bytes b) noexcept {
+    IpAddr a;
+    a.family = 4;
+    std::copy_n(b.begin(), 4, a.bytes.begin());
+    return a;
+}
+IpAddr read_v6(Bytes b) noexcept {
+    IpAddr a;
+    a.family = 6;
+    std::copy_n(b.begin(), 16, a.bytes.begin());
+    return a;
+}
+
+/// The datagram quoted inside an ICMP error: its IP header and the first 8 transport bytes,
+/// which is all RFC 792 guarantees and is enough for both port fields.
+bool parse_quoted(ByteReader r, bool v6, core::QuotedTuple& q) noexcept {
+    if (v6) {
+        r.skip(6);
+        auto next = r.u8();
+        r.skip(1);
+        auto src = r.take(16);
+        auto dst = r.take(16);
+        if (r.failed()) {
+            return false;
+        }
+        q.src = read_v6(*src);
+        q.dst = read_v6(*dst);
+        q.proto = *next;  // extension headers in quoted datagrams are not followed
+    } else {
+        auto vihl = r.u8();
+        r.skip(8);
+        auto proto = r.u8();
+        r.skip(2);
+        auto src = r.take(4);
+        auto dst = r.take(4);
+        if (r.failed() || (*vihl >> 4U) != 4 || (*vihl & 0x0fU) < 5) {
+            return false;
+        }
+        r.skip(static_cast<std::size_t>(*vihl & 0x0fU) * 4 - 20);
+        q.src = read_v4(*src);
+        q.dst = read_v4(*dst);
+        q.proto = *proto;
+    }
+    auto sport = r.u16be();
+    auto dport = r.u16be();
+    if (r.failed()) {
+        return false;
+    }
+    q.sport = *sport;
+    q.dport = *dport;
+    return true;
+}
+
+DecodeStatus decode_l4(std::uint8_t proto, ByteReader r, DecodedPacket& out) noexcept;
+
+/// IPv4 header at the reader. `r` spans what was captured after the link header.
+DecodeStatus decode_ipv4(ByteReader r, DecodedPacket& out) noexcept {
+    auto vihl = r.u8();
+    r.skip(1);  // DSCP/ECN
+    auto total = r.u16be();
+    auto id = r.u16be();
+    auto frag = r.u16be();
+    r.skip(1);  // TTL
+    auto proto = r.u8();
+    r.skip(2);  // checksum: not verified, capture hosts offload it
+    auto src = r.take(4);
+    auto dst = r.take(4);
+    if (r.failed()) {
+        return error(Layer::Ipv4, ParseError::Truncated);
+    }
+    if ((*vihl >> 4U) != 4) {
+        return error(Layer::Ipv4, ParseError::Invalid);
+    }
+    const std::size_t ihl = static_cast<std::size_t>(*vihl & 0x0fU) * 4;
+    // A total length of 0 is what TSO-offloaded captures show: trust the capture instead.
+    const std::size_t declared = *total == 0 ? 20 + r.remaining() : *total;
+    if (ihl < 20 || declared < ihl) {
+        return error(Layer::Ipv4, ParseError::Invalid);
+    }
+    if (!r.skip(ihl - 20)) {
+        return error(Layer::Ipv4, ParseError::Truncated);
+    }
+    out.src = read_v4(*src);
+    out.dst = read_v4(*dst);
+    out.ip_proto = *proto;
+    out.ip_id = *id;
+    // Clamp to the declared length: Ethernet padding must not become payload.
+    const std::size_t body_len = std::min(declared - ihl, r.remaining());
+    out.payload_truncated = body_len < declared - ihl;
+    ByteReader body = *r.sub(body_len);
+    const std::uint16_t offset = *frag & 0x1fffU;
+    if (offset != 0) {
+        out.kind = PacketKind::Fragment;  // not reassembled: only the first fragment has ports
+        out.payload = body.rest();
+        return ok();
+    }
+    return decode_l4(*proto, body, out);
+}
+
+bool is_ipv6_extension(std::uint8_t next) noexcept {
+    return next == 0 || next == 43 || next == 44 || next == 60 || next == 51 || next == 135 ||
+           next == 139 || next == 140;
+}
+
+DecodeStatus decode_ipv6(ByteReader r, DecodedPacket& out) noexcept {
+    auto vtc = r.u8();
+    r.skip(3);  // traffic class, flow label
+    auto plen = r.u16be();
+    auto next = r.u8();
+    r.skip(1);  // hop limit
+    auto src = r.take(16);
+    auto dst = r.take(16);
+    if (r.failed()) {
+        return error(Layer::Ipv6, ParseError::Truncated);
+    }
+    if ((*vtc >> 4U) != 6) {
+        return error(Layer::Ipv6, ParseError::Invalid);
+    }
+    out.src = read_v6(*src);
+    out.dst = read_v6(*dst);
+    // Payload length 0 means a jumbogram (RFC 2675) or an offloaded capture: use what we have.
+    const std::size_t declared = *plen == 0 ? r.remaining() : *plen;
+    const std::size_t body_len = std::min<std::size_t>(declared, r.remaining());
+    out.payload_truncated = body_len < declared;
+    ByteReader body = *r.sub(body_len);
+    std::uint8_t proto = *next;
+    for (std::size_t n = 0; is_ipv6_extension(proto); ++n) {
+        if (n == kMaxIpv6ExtHeaders) {
+            return error(Layer::Ipv6, ParseError::Unsupported);
+        }
+        auto nh = body.u8();
+        auto len = body.u8();
+        if (body.failed()) {
+            return error(Layer::Ipv6, ParseError::Truncated);
+        }
+        if (proto == 44) {  // fragment header: fixed 8 bytes
+            auto frag = body.u16be();
+            if (!body.skip(4)) {
+                return error(Layer::Ipv6, ParseError::Truncated);
+            }
+            if ((*frag & 0xfff8U) != 0) {
+                out.kind = PacketKind::Fragment;
+                out.ip_proto = *nh;
+                out.payload = body.rest();
+                return ok();
+            }
+        } else {
+            // AH counts its length in 4-byte units minus 2; the others in 8-byte units minus 1.
+            const std::size_t total = proto == 51 ? (static_cast<std::size_t>(*len) + 2) * 4
+                                                  : (static_cast<std::size_t>(*len) + 1) * 8;
+            if (!body.skip(total - 2)) {
+                return error(Layer::Ipv6, ParseError::Truncated);
+            }
+        }
+        proto = *nh;
+    }
+    out.ip_proto = proto;
+    return decode_l4(proto, body, out);
+}
+
+DecodeStatus decode_tcp(ByteReader r, DecodedPacket& out) noexcept {
+    auto sport = r.u16be();
+    auto dport = r.u16be();
+    auto seq = r.u32be();
+    auto ack = r.u32be();
+    auto off = r.u8();
+    auto flags = r.u8();
+    r.skip(6);  // window, checksum, urgent pointer
+    if (r.failed()) {
+        return error(Layer::Tcp, ParseError::Truncated);
+    }
+    const std::size_t hlen = static_cast<std::size_t>(*off >> 4U) * 4;
+    if (hlen < 20) {
+        return error(Layer::Tcp, ParseError::Invalid);
+    }
+    if (!r.skip(hlen - 20)) {
+        return error(Layer::Tcp, ParseError::Truncated);
+    }
+    out.kind = PacketKind::Tcp;
+    out.sport = *sport;
+    out.dport = *dport;
+    out.seq = *seq;
+    out.ack = *ack;
+    out.tcp_flags = *flags;
+    out.payload = r.rest();
+    return ok();
+}
+
+DecodeStatus decode_udp(ByteReader r, DecodedPacket& out) noexcept {
+    auto sport = r.u16be();
+    auto dport = r.u16be();
+    auto len = r.u16be();
+    r.skip(2);  // checksum
+    if (r.failed()) {
+        return error(Layer::Udp, ParseError::Truncated);
+    }
+    if (*len < 8) {
+        return error(Layer::Udp, ParseError::Invalid);
+    }
+    out.kind = PacketKind::Udp;
+    out.sport = *sport;
+    out.dport = *dport;
+    const std::size_t declared = *len - 8U;
+    const std::size_t have = std::min(declared, r.remaining());
+    out.payload_truncated = out.payload_truncated || have < declared;
+    out.payload = *r.take(have);
+    return ok();
+}
+
+/// ICMP (v4 type 3, v6 type 1) destination unreachable: remember the quoted tuple so that
+/// detection can mark the attempt it answers as refused.
+DecodeStatus decode_icmp(ByteReader r, DecodedPacket& out, bool v6) noexcept {
+    const Layer layer = v6 ? Layer::Icmpv6 : Layer::Icmp;
+    auto type = r.u8();
+    auto code = r.u8();
+    r.skip(6);  // checksum + unused/MTU
+    if (r.failed()) {
+        return error(layer, ParseError::Truncated);
+    }
+    out.icmp_type = *type;
+    out.icmp_code = *code;
+    const bool unreachable = v6 ? *type == 1 : *type == 3;
+    if (!unreachable) {
+        out.kind = PacketKind::OtherIp;
+        return ok();
+    }
+    if (!parse_quoted(r, v6, out.quoted)) {
+        return error(layer, ParseError::Truncated);
+    }
+    const bool transport =
+        out.quoted.proto == core::ip_proto::kTcp || out.quoted.proto == core::ip_proto::kUdp;
+    out.kind = transport ? PacketKind::IcmpUnreachable : PacketKind::OtherIp;
+    return ok();
+}
+
+DecodeStatus decode_l4(std::uint8_t proto, ByteReader r, DecodedPacket& out) noexcept {
+    switch (proto) {
+        case core::ip_proto::kTcp:
+            return decode_tcp(r, out);
+        case core::ip_proto::kUdp:
+            return decode_udp(r, out);
+        case core::ip_proto::kIcmp:
+            return decode_icmp(r, out, false);
+        case core::ip_proto::kIcmpv6:
+            return decode_icmp(r, out, true);
+        default:
+            out.kind = PacketKind::OtherIp;
+            out.payload = r.rest();
+            return ok();
+    }
+}
+
+DecodeStatus decode_ip_by_version(ByteReader r, DecodedPacket& out) noexcept {
+    auto first = r.peek();
+    if (!first) {
+        return error(Layer::Link, ParseError::Truncated);
+    }
+    switch (*first >> 4U) {
+        case 4:
+            return decode_ipv4(r, out);
+        case 6:
+            return decode_ipv6(r, out);
+        default:
+            return error(Layer::Link, ParseError::Invalid);
+    }
+}
+
+/// Dispatch on an EtherType, walking any 802.1Q / 802.1ad tags first.
+DecodeStatus decode_ethertype(std::uint16_t type, ByteReader r, DecodedPacket& out) noexcept {
+    for (std::size_t tags = 0; type == kEtherVlan || type == kEtherQinQ || type == kEtherQinQOld;
+         ++tags) {
+        if (tags == kMaxVlanTags) {
+            return error(Layer::Vlan, ParseError::Unsupported);
+        }
+        auto tci = r.u16be();
+        auto inner = r.u16be();
+        if (r.failed()) {
+            return error(Layer::Vlan, ParseError::Truncated);
+        }
+        if (out.vlan_count < out.vlan.size()) {
+            out.vlan.at(out.vlan_count++) = *tci & 0x0fffU;
+        }
+        type = *inner;
+    }
+    switch (type) {
+        case kEtherIpv4:
+            return decode_ipv4(r, out);
+        case kEtherIpv6:
+            return decode_ipv6(r, out);
+        default:
+            return not_ip();
+    }
+}
+
+DecodeStatus decode_ethernet(ByteReader r, DecodedPacket& out) noexcept {
+    auto dst = r.take(6);
+    auto src = r.take(6);
+    auto type = r.u16be();
+    if (r.failed()) {
+        return error(Layer::Link, ParseError::Truncated);
+    }
+    out.has_mac = true;
+    std::copy_n(dst->begin(), 6, out.dst_mac.bytes.begin());
+    std::copy_n(src->begin(), 6, out.src_mac.bytes.begin());
+    return decode_ethertype(*type, r, out);
+}
+
+/// BSD loopback: the address family is in the byte order of the host that wrote the file
+/// (DLT_NULL), or in network order (DLT_LOOP). Families are small, so the zero high bytes tell
+/// a big-endian writer from a little-endian one.
+DecodeStatus decode_null(ByteReader r, DecodedPacket& out, bool network_order) noexcept {
+    auto af = r.take(4);
+    if (r.failed()) {
+        return error(Layer::Link, ParseError::Truncated);
+    }
+    ByteReader fam(*af);
+    const bool big = network_order || ((*af)[0] == 0 && (*af)[1] == 0);
+    const std::uint32_t family = big ? *fam.u32be() : *fam.u32le();
+    switch (family) {
+        case 2:
+            return decode_ipv4(r, out);
+        case 10:
+        case 24:
+        case 28:
+        case 30:
+            return decode_ipv6(r, out);  // Linux, BSDs, macOS
+        default:
+            return not_ip();
+    }
+}
+
+DecodeStatus decode_sll(ByteReader r, DecodedPacket& out) noexcept {
+    r.skip(2);  // packet type
+    auto hatype = r.u16be();
+    auto alen = r.u16be();
+    auto addr = r.take(8);
+    auto proto = r.u16be();
+    if (r.failed()) {
+        return error(Layer::Link, ParseError::Truncated);
+    }
+    if (*hatype == 1 && *alen == 6) {
+        out.has_mac = true;
+        std::copy_n(addr->begin(), 6, out.src_mac.bytes.begin());
+    }
+    return decode_ethertype(*proto, r, out);
+}
+
+DecodeStatus decode_sll2(ByteReader r, DecodedPacket& out) noexcept {
+    auto proto = r.u16be();
+    r.skip(2);  // reserved
+    r.skip(4);  // interface index
+    auto hatype = r.u16be();
+    r.skip(1);  // packet type
+    auto alen = r.u8();
+    auto addr = r.take(8);
+    if (r.failed()) {
+        return error(Layer::Link, ParseError::Truncated);
+    }
+    if (*hatype == 1 && *alen == 6) {
+        out.has_mac = true;
+        std::copy_n(addr->begin(), 6, out.src_mac.bytes.begin());
+    }
+    return decode_ethertype(*proto, r, out);
+}
+
+}  // namespace
+
+const char* to_string(Layer l) noexcept {
+    switch (l) {
+        case Layer::Link:
+            return "link";
+        case Layer::Vlan:
+            return "vlan";
+        case Layer::Ipv4:
+            return "ipv4";
+        case Layer::Ipv6:
+            return "ipv6";
+        case Layer::Tcp:
+            return "tcp";
+        case Layer::Udp:
+            return "udp";
+        case Layer::Icmp:
+            return "icmp";
+        case Layer::Icmpv6:
+            return "icmpv6";
+        case Layer::Count:
+            break;
+    }
+    return "link";
+}
+
+DecodeStatus decode(const core::RawFrame& frame, DecodedPacket& out) noexcept {
+    out = DecodedPacket{};
+    out.ts = frame.ts;
+    out.iface = frame.iface;
+    ByteReader r(frame.data);
+    switch (frame.link) {
+        case core::LinkType::Ethernet:
+            return decode_ethernet(r, out);
+        case core::LinkType::Null:
+            return decode_null(r, out, false);
+        case core::LinkType::Loop:
+            return decode_null(r, out, true);
+        case core::LinkType::Raw:
+            return decode_ip_by_version(r, out);
+        case core::LinkType::Ipv4:
+            return decode_ipv4(r, out);
+        case core::LinkType::Ipv6:
+            return decode_ipv6(r, out);
+        case core::LinkType::LinuxSll:
+            return decode_sll(r, out);
+        case core::LinkType::LinuxSll2:
+            return decode_sll2(r, out);
+        case core::LinkType::Unsupported:
+            break;
+    }
+    return error(Layer::Link, ParseError::Unsupported);
+}
+
+}  // namespace printwatch::decode
