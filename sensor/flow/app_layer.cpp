@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app_layer.h"
+
+#include "stream.h"
+
+#include <array>
+
+namespace printwatch::flow {
+
+using core::Direction;
+
+namespace {
+
+struct AppState final : core::FlowAppSlot {
+    const core::DissectorInfo* info = nullptr;
+    std::unique_ptr<core::Dissector> dissector;
+    std::array<StreamReassembler, 2> streams;
+    AppState(std::size_t max_bytes)
+        : streams{StreamReassembler(max_bytes), StreamReassembler(max_bytes)} {}
+};
+
+/// Marks a flow whose content matched no dissector, so it is never probed again.
+struct NoApp final : core::FlowAppSlot {};
+
+}  // namespace
+
+AppLayer::AppLayer(std::span<const core::DissectorInfo* const> registry,
+                   const core::SensorConfig& config, bool all_traffic, core::Stats& stats)
+    : registry_(registry), config_(&config), all_traffic_(all_traffic), stats_(stats) {
+    const auto fam =
+        stats.family("printwatch_dissector_detached_total",
+                     "Flows whose content failed the dissector's probe", core::MetricType::Counter);
+    detached_ = stats.series(fam);
+    gaps_ = stats.series(stats.family("printwatch_stream_gaps_total",
+                                      "TCP stream holes handed to dissectors as gaps",
+                                      core::MetricType::Counter));
+}
+
+const core::DissectorInfo* AppLayer::select(const core::Flow& flow, core::Bytes payload,
+                                            Direction dir, bool& detach) const {
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    const auto family = core::service_family(flow.service);
+    for (const auto* info : registry_) {
+        if (!(tcp ? info->tcp : info->udp)) {
+            continue;
+        }
+        if (!family.empty() && info->service_family == family) {
+            // On its own port a dissector only needs the probe not to say "no".
+            if (info->probe(payload, dir) != core::Confidence::No) {
+                return info;
+            }
+            detach = true;
+            return nullptr;
+        }
+    }
+    if (!all_traffic_ && family.empty()) {
+        return nullptr;
+    }
+    for (const auto* info : registry_) {
+        if ((tcp ? info->tcp : info->udp) && info->probe(payload, dir) == core::Confidence::Yes) {
+            return info;
+        }
+    }
+    detach = true;
+    return nullptr;
+}
+
+void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPacket& pkt,
+                         core::AppEventSink& sink) {
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    auto* state = dynamic_cast<AppState*>(flow.app.get());
+    if (state == nullptr) {
+        if (flow.app != nullptr || pkt.payload.empty()) {
+            return;  // already rejected, or nothing to look at yet
+        }
+        if (flow.service == core::Service::None && !all_traffic_) {
+            return;
+        }
+        bool detach = false;
+        const auto* info = select(flow, pkt.payload, dir, detach);
+        if (info == nullptr) {
+            if (detach) {
+                // Only a printer port whose content is not the protocol counts as "detached";
+                // ordinary traffic that --all-traffic probed and rejected is just not ours.
+                if (flow.service != core::Service::None) {
+                    stats_.add(detached_);
+                }
+                flow.app = std::make_unique<NoApp>();
+            }
+            return;
+        }
+        auto fresh = std::make_unique<AppState>(config_->limits.stream_bytes);
+        fresh->info = info;
+        fresh->dissector = info->make(core::DissectorContext{
+            config_->limits, tcp ? core::Transport::Tcp : core::Transport::Udp});
+        if (tcp && flow.syn_seen) {
+            fresh->streams[0].set_isn(flow.client_isn);
+        }
+        state = fresh.get();
+        flow.app = std::move(fresh);
+        flow.app_proto = info->name;
+    }
+    if (state->dissector->detached()) {
+        return;
+    }
+    auto& dissector = *state->dissector;
+    if (!tcp) {
+        dissector.on_data(dir, pkt.payload, pkt.ts, sink);
+        return;
+    }
+    auto& stream = state->streams.at(static_cast<std::size_t>(dir));
+    if ((pkt.tcp_flags & core::tcp_flags::kSyn) != 0) {
+        stream.set_isn(pkt.seq);
+        if (pkt.payload.empty()) {
+            return;
+        }
+    }
+    const std::uint32_t data_seq =
+        pkt.seq + ((pkt.tcp_flags & core::tcp_flags::kSyn) != 0 ? 1U : 0U);
+    stream.on_segment(
+        data_seq, pkt.payload, [&](core::Bytes b) { dissector.on_data(dir, b, pkt.ts, sink); },
+        [&](std::size_t n) {
+            stats_.add(gaps_);
+            dissector.on_gap(dir, n);
+        });
+}
+
+void AppLayer::on_flow_end(core::Flow& flow, core::AppEventSink& sink) {
+    auto* state = dynamic_cast<AppState*>(flow.app.get());
+    if (state == nullptr || state->dissector->detached()) {
+        return;
+    }
+    for (std::size_t d = 0; d < 2; ++d) {
+        const auto dir = static_cast<Direction>(d);
+        state->streams.at(d).flush(
+            [&](core::Bytes b) { state->dissector->on_data(dir, b, flow.last_seen, sink); },
+            [&](std::size_t n) {
+                stats_.add(gaps_);
+                state->dissector->on_gap(dir, n);
+            });
+    }
+    state->dissector->on_end(flow.last_seen, sink);
+}
+
+}  // namespace printwatch::flow

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// AppLayer: attaches a dissector to a flow and feeds it. Selection is Suricata's scheme: the
+// dissector registered for the flow's service port, confirmed by its probe on the first
+// payload; under --all-traffic, content probes on any port. A flow whose content fails the
+// probe is detached and stays accounted. TCP bytes arrive in order through StreamReassembler.
+#pragma once
+
+#include "core/dissector.h"
+#include "core/flow.h"
+#include "core/packet.h"
+#include "core/ports.h"
+#include "core/stats.h"
+
+#include <span>
+
+namespace printwatch::flow {
+
+class AppLayer {
+  public:
+    AppLayer(std::span<const core::DissectorInfo* const> registry, const core::SensorConfig& config,
+             bool all_traffic, core::Stats& stats);
+
+    void on_packet(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt,
+                   core::AppEventSink& sink);
+    /// Delivers what the reassemblers still hold; call before a flow's state is dropped.
+    void on_flow_end(core::Flow& flow, core::AppEventSink& sink);
+    void reconfigure(const core::SensorConfig& config) { config_ = &config; }
+
+  private:
+    const core::DissectorInfo* select(const core::Flow& flow, core::Bytes payload,
+                                      core::Direction dir, bool& detach) const;
+
+    std::span<const core::DissectorInfo* const> registry_;
+    const core::SensorConfig* config_;
+    bool all_traffic_;
+    core::Stats& stats_;
+    core::SeriesId detached_;
+    core::SeriesId gaps_;
+};
+
+}  // namespace printwatch::flow

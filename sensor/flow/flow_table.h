@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// FlowTable: bounded connection table keyed by the canonical 5-tuple (+ VLAN), with idle
+// timeouts in packet time and LRU eviction when full. It knows transport state only; what an
+// attempt is, and what it means, is decided by detect/.
+#pragma once
+
+#include "core/config.h"
+#include "core/flow.h"
+#include "core/lru_table.h"
+#include "core/packet.h"
+#include "core/stats.h"
+
+#include <cstdint>
+
+namespace printwatch::flow {
+
+enum class EndReason : std::uint8_t { Timeout, Evicted, Replaced, Shutdown };
+
+/// Told about every flow before its state is dropped, so pending work can be settled.
+class FlowEndHandler {
+  public:
+    virtual ~FlowEndHandler() = default;
+    virtual void on_flow_end(core::Flow& flow, EndReason reason, core::Timestamp now) = 0;
+};
+
+struct Observation {
+    core::Flow* flow = nullptr;
+    core::Direction dir = core::Direction::ToServer;
+    bool created = false;  // this packet opened the flow
+};
+
+class FlowTable {
+  public:
+    FlowTable(const core::LimitsConfig& limits, core::Stats& stats, FlowEndHandler& handler,
+              std::uint64_t hash_seed);
+
+    /// Finds or creates the flow of a TCP or UDP packet and updates its transport state.
+    /// `server_port_hint` says whether the destination port is a known service port, which
+    /// orients flows picked up mid-stream (no SYN seen).
+    Observation observe(const core::DecodedPacket& pkt, bool dst_is_service);
+
+    /// The flow an ICMP error refers to (the quoted datagram's tuple), if we track it.
+    core::Flow* find_quoted(const core::DecodedPacket& pkt);
+
+    /// Ends flows idle past their timeout. Cheap: looks only at the least recently used end.
+    void expire(core::Timestamp now);
+    /// Ends every flow (end of replay, shutdown).
+    void end_all(core::Timestamp now);
+
+    [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
+
+    static core::Duration idle_timeout(const core::Flow& f) noexcept;
+
+  private:
+    core::Flow& create(const core::FlowKey& key, const core::DecodedPacket& pkt, bool from_client);
+
+    core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash> table_;
+    FlowEndHandler& handler_;
+    core::Stats& stats_;
+    core::SeriesId evictions_;
+    core::SeriesId active_;
+    std::uint64_t next_id_ = 1;
+    core::Timestamp now_;
+};
+
+core::FlowKey make_key(const core::IpAddr& a, std::uint16_t pa, const core::IpAddr& b,
+                       std::uint16_t pb, std::uint8_t proto, std::uint16_t vlan) noexcept;
+
+}  // namespace printwatch::flow
