@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "alert_gate.h"
+
+#include "signatures.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace printwatch::detect {
+
+namespace {
+constexpr std::int64_t kMinuteUsec = 60'000'000;
+// Spoofed floods have as many sources as packets; only this many are ranked per minute.
+constexpr std::size_t kMaxFloodSources = 4096;
+constexpr std::size_t kTopSources = 10;
+}  // namespace
+
+std::size_t SuppressKeyHash::operator()(const SuppressKey& k) const noexcept {
+    std::uint64_t h = core::hash_bytes(k.client.bytes.data(), k.client.bytes.size(), k.sid);
+    h = core::hash_bytes(k.printer.bytes.data(), k.printer.bytes.size(), h);
+    return static_cast<std::size_t>(h ^ (static_cast<std::uint64_t>(k.service) << 8U) ^ k.outcome);
+}
+
+AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
+                     core::Stats& stats)
+    : alerts_(alerts),
+      stats_(stats),
+      emitted_family_(stats.family("printwatch_alerts_total", "Alerts written, by kind",
+                                   core::MetricType::Counter)),
+      suppressed_family_(stats.family("printwatch_alerts_suppressed_total",
+                                      "Alerts not written (suppression window or alert budget)",
+                                      core::MetricType::Counter)),
+      last_(limits.clients) {
+    // Register every kind up front so dashboards see zeros rather than missing series.
+    for (const auto& sig : all_signatures()) {
+        emitted_series(sig.kind);
+    }
+}
+
+core::SeriesId AlertGate::emitted_series(std::string_view kind) {
+    auto it = series_.find(kind);
+    if (it == series_.end()) {
+        const core::Labels labels{{"kind", std::string(kind)}};
+        it = series_
+                 .emplace(std::string(kind),
+                          std::make_pair(stats_.series(emitted_family_, labels),
+                                         stats_.series(suppressed_family_, labels)))
+                 .first;
+    }
+    return it->second.first;
+}
+
+core::SeriesId AlertGate::suppressed_series(std::string_view kind) {
+    emitted_series(kind);
+    return series_.find(kind)->second.second;
+}
+
+void AlertGate::count_emitted(std::string_view kind) {
+    stats_.add(emitted_series(kind));
+}
+
+bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
+                      core::Timestamp ts) {
+    if (auto* last = last_.touch(key); last != nullptr) {
+        if (ts - *last < alerts_.suppress) {
+            stats_.add(suppressed_series(kind));
+            return false;
+        }
+        *last = ts;
+    } else {
+        last_.insert(key) = ts;
+    }
+    const std::int64_t minute = ts.usec / kMinuteUsec;
+    if (minute != minute_) {
+        // roll() normally runs first; this only keeps the budget right if it did not.
+        minute_ = minute;
+        in_minute_ = 0;
+    }
+    if (in_minute_ >= alerts_.max_per_minute) {
+        stats_.add(suppressed_series(kind));
+        ++flood_suppressed_;
+        ++flood_by_kind_[std::string(kind)];
+        if (auto it = flood_sources_.find(source); it != flood_sources_.end()) {
+            ++it->second;
+        } else if (flood_sources_.size() < kMaxFloodSources) {
+            flood_sources_.emplace(source, 1);
+        }
+        return false;
+    }
+    ++in_minute_;
+    stats_.add(emitted_series(kind));
+    return true;
+}
+
+std::optional<FloodSummary> AlertGate::roll(core::Timestamp now, bool final) {
+    const std::int64_t minute = now.usec / kMinuteUsec;
+    if (minute == minute_ && !final) {
+        return std::nullopt;
+    }
+    std::optional<FloodSummary> out;
+    if (flood_suppressed_ > 0) {
+        FloodSummary s;
+        s.minute_start = core::Timestamp{minute_ * kMinuteUsec};
+        s.suppressed = flood_suppressed_;
+        for (const auto& [kind, n] : flood_by_kind_) {
+            s.by_kind.emplace_back(kind, n);
+        }
+        std::vector<std::pair<core::IpAddr, std::uint64_t>> ranked(flood_sources_.begin(),
+                                                                   flood_sources_.end());
+        // Highest count first; ties by address so the output is deterministic.
+        std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+        ranked.resize(std::min(ranked.size(), kTopSources));
+        for (const auto& [ip, n] : ranked) {
+            s.top_sources.emplace_back(core::Object{{"src_ip", ip.to_string()}, {"alerts", n}});
+        }
+        out = std::move(s);
+    }
+    minute_ = minute;
+    in_minute_ = 0;
+    flood_suppressed_ = 0;
+    flood_by_kind_.clear();
+    flood_sources_.clear();
+    return out;
+}
+
+}  // namespace printwatch::detect

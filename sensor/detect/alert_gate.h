@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// AlertGate: decides whether an alert is written. Two stages, both in packet time:
+//  1. suppression: one alert per (kind, client, printer, service, outcome) per alerts.suppress;
+//  2. the global budget: at most alerts.max_per_minute per minute; the rest of that minute is
+//     counted per kind and per source, and summarised by one printer.alert_flood alert.
+// Every alert that does not pass is counted in printwatch_alerts_suppressed_total{kind}.
+#pragma once
+
+#include "core/config.h"
+#include "core/lru_table.h"
+#include "core/stats.h"
+#include "core/value.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace printwatch::detect {
+
+struct SuppressKey {
+    std::uint32_t sid = 0;
+    core::IpAddr client;
+    core::IpAddr printer;
+    std::uint8_t service = 0;
+    std::uint8_t outcome = 0;
+    friend bool operator==(const SuppressKey&, const SuppressKey&) = default;
+};
+struct SuppressKeyHash {
+    std::size_t operator()(const SuppressKey& k) const noexcept;
+};
+
+/// What a finished flood minute looked like, for the printer.alert_flood summary.
+struct FloodSummary {
+    core::Timestamp minute_start;
+    std::uint64_t suppressed = 0;
+    core::Object by_kind;
+    core::Array top_sources;
+};
+
+class AlertGate {
+  public:
+    AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
+              core::Stats& stats);
+    void reconfigure(const core::AlertsConfig& alerts) { alerts_ = alerts; }
+
+    /// True when the alert should be written; counts it either way.
+    bool admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
+               core::Timestamp ts);
+    /// When `now` starts a new minute (or `final` ends the run) and the minute that closes
+    /// overflowed the budget, its summary.
+    std::optional<FloodSummary> roll(core::Timestamp now, bool final = false);
+    /// Counts an alert that bypasses the gate (the flood summary itself).
+    void count_emitted(std::string_view kind);
+
+  private:
+    core::SeriesId emitted_series(std::string_view kind);
+    core::SeriesId suppressed_series(std::string_view kind);
+
+    core::AlertsConfig alerts_;
+    core::Stats& stats_;
+    core::FamilyId emitted_family_;
+    core::FamilyId suppressed_family_;
+    std::map<std::string, std::pair<core::SeriesId, core::SeriesId>, std::less<>> series_;
+    core::LruTable<SuppressKey, core::Timestamp, SuppressKeyHash> last_;
+    std::int64_t minute_ = INT64_MIN;
+    std::uint32_t in_minute_ = 0;
+    std::uint64_t flood_suppressed_ = 0;
+    std::map<std::string, std::uint64_t, std::less<>> flood_by_kind_;
+    std::map<core::IpAddr, std::uint64_t> flood_sources_;  // capped: see kMaxFloodSources
+};
+
+}  // namespace printwatch::detect

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "detector.h"
+
+#include "signatures.h"
+
+#include <algorithm>
+
+namespace printwatch::detect {
+
+using core::AttemptState;
+using core::Direction;
+using core::Flow;
+using core::Object;
+using core::Service;
+using core::Timestamp;
+namespace tf = core::tcp_flags;
+
+namespace {
+constexpr core::Duration kExposureWindow = core::Duration::seconds(24 * 3600);
+constexpr core::Duration kMinute = core::Duration::seconds(60);
+
+const char* outcome_name(AttemptState s) noexcept {
+    switch (s) {
+        case AttemptState::Accepted:
+            return "accepted";
+        case AttemptState::Refused:
+            return "refused";
+        default:
+            return "unanswered";
+    }
+}
+std::size_t outcome_index(AttemptState s) noexcept {
+    switch (s) {
+        case AttemptState::Accepted:
+            return 0;
+        case AttemptState::Refused:
+            return 1;
+        default:
+            return 2;
+    }
+}
+std::optional<core::MacAddr> mac_of(const Flow& f, bool server) {
+    if (!f.has_mac) {
+        return std::nullopt;
+    }
+    return server ? f.server_mac : f.client_mac;
+}
+constexpr std::array kServices{Service::Raw,      Service::BjnpPrinter, Service::BjnpScanner,
+                               Service::Bjnp8613, Service::Bjnp8614,    Service::BjnpOther,
+                               Service::Mfnp};
+}  // namespace
+
+Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
+                   const std::vector<std::string>& iface_names)
+    : config_(&config),
+      stats_(stats),
+      sink_(sink),
+      iface_names_(iface_names),
+      gate_(config.alerts, config.limits, stats),
+      scans_(config.alerts, config.limits),
+      inventory_(config, stats),
+      ports_(config.ports) {
+    attempts_family_ = stats.family("printwatch_inbound_attempts_total",
+                                    "Attempts from outside home_net to reach a printer service",
+                                    core::MetricType::Counter);
+    for (auto s : kServices) {
+        for (auto o : {AttemptState::Accepted, AttemptState::Refused, AttemptState::Unanswered}) {
+            attempt_series(s, o);
+        }
+    }
+    exposed_family_ = stats.family("printwatch_printer_exposed",
+                                   "1 if the printer accepted a client outside home_net within 24h",
+                                   core::MetricType::Gauge);
+    last_attempt_family_ = stats.family("printwatch_printer_last_inbound_attempt_timestamp_seconds",
+                                        "Packet time of the last inbound attempt to the printer",
+                                        core::MetricType::Gauge);
+    dissector_errors_family_ =
+        stats.family("printwatch_dissector_errors_total", "Protocol violations seen by dissectors",
+                     core::MetricType::Counter);
+}
+
+void Detector::reconfigure(const core::SensorConfig& config) {
+    config_ = &config;
+    ports_ = core::PortMap(config.ports);
+    gate_.reconfigure(config.alerts);
+    scans_.reconfigure(config.alerts);
+    inventory_.reconfigure(config);
+}
+
+core::SeriesId Detector::attempt_series(Service s, AttemptState outcome) {
+    auto& slot = attempts_.at(static_cast<std::size_t>(s)).at(outcome_index(outcome));
+    if (!slot.valid()) {
+        slot = stats_.series(attempts_family_,
+                             {{"service", core::to_string(s)}, {"outcome", outcome_name(outcome)}});
+    }
+    return slot;
+}
+
+bool Detector::trusted(const Flow& flow) const {
+    if (config_->has_trusted_clients()) {
+        for (const auto& c : config_->trusted_networks) {
+            if (c.contains(flow.client)) {
+                return true;
+            }
+        }
+        return flow.has_mac && std::find(config_->trusted_macs.begin(), config_->trusted_macs.end(),
+                                         flow.client_mac) != config_->trusted_macs.end();
+    }
+    return inventory_.client_known(flow.client);
+}
+
+core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
+                                    std::string_view event_type) const {
+    core::EveEvent e;
+    e.ts = ts;
+    e.flow_id = flow.id;
+    e.in_iface = flow.iface < iface_names_.size() ? iface_names_[flow.iface] : std::string{};
+    e.event_type = event_type;
+    e.vlan_count = flow.vlan_count;
+    e.vlan = flow.vlan;
+    e.tuple =
+        core::EventTuple{flow.client, flow.server, flow.client_port, flow.server_port, flow.proto};
+    e.app_proto = !flow.app_proto.empty() ? flow.app_proto : core::service_family(flow.service);
+    return e;
+}
+
+void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key,
+                     const core::IpAddr& source, Object details, Timestamp ts,
+                     std::uint8_t severity) {
+    const auto& sig = signature(sid);
+    if (!gate_.admit(key, sig.kind, source, ts)) {
+        return;
+    }
+    core::EveEvent e;
+    if (flow != nullptr) {
+        e = flow_event(*flow, ts, "alert");
+    } else {
+        e.ts = ts;
+        e.event_type = "alert";
+    }
+    e.alert = &sig;
+    e.severity = severity != 0 ? severity : sig.severity;
+    e.body_key = "printwatch";
+    e.body.emplace_back("kind", std::string(sig.kind));
+    for (auto& kv : details) {
+        e.body.push_back(std::move(kv));
+    }
+    sink_.write(e);
+}
+
+void Detector::first_packet(Timestamp ts) {
+    started_ = true;
+    next_minute_ = ts + kMinute;
+    if (!inventory_.learning_start) {
+        inventory_.learning_start = ts;
+    }
+    // Configured printers are announced once, at the first packet's time.
+    for (auto& [addr, p] : inventory_.printers()) {
+        if (p.learned_from == "config" && !p.announced) {
+            p.announced = true;
+            p.first_seen = ts;
+            write_printer_record(p, ts);
+        }
+    }
+}
+
+void Detector::advance(Timestamp now) {
+    if (!started_) {
+        first_packet(now);
+    }
+    now_ = std::max(now_, now);
+    while (!pending_.empty() && pending_.front().deadline <= now_) {
+        const Pending p = pending_.front();
+        pending_.pop_front();
+        if (p.flow->id == p.id && p.flow->attempt == AttemptState::Pending) {
+            settle(*p.flow, AttemptState::Unanswered, p.deadline);
+        }
+    }
+    if (auto summary = gate_.roll(now_)) {
+        write_flood_summary(*summary, now_);
+    }
+    if (now_ >= next_minute_) {
+        next_minute_ = now_ + kMinute;
+        for (auto& [addr, p] : inventory_.printers()) {
+            for (auto& [svc, at] : p.exposed_at) {
+                if (now_ - at > kExposureWindow) {
+                    stats_.set(p.exposed[svc], 0);
+                }
+            }
+        }
+    }
+}
+
+void Detector::check_unknown_client(Flow& flow, Timestamp ts) {
+    if (!config_->has_trusted_clients() && inventory_.learning_start &&
+        ts - *inventory_.learning_start < config_->learning.period) {
+        inventory_.learn_client(flow.client, mac_of(flow, false), ts);
+        return;
+    }
+    if (trusted(flow)) {
+        return;
+    }
+    Object details{{"service", core::to_string(flow.service)}};
+    details.emplace_back("client_mac",
+                         flow.has_mac ? core::Value(flow.client_mac.to_string()) : core::Value());
+    if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
+        details.emplace_back("printer", p->name);
+    }
+    alert(
+        &flow, sid::kUnknownClient,
+        {sid::kUnknownClient, flow.client, flow.server, static_cast<std::uint8_t>(flow.service), 0},
+        flow.client, std::move(details), ts);
+}
+
+void Detector::start_attempt(Flow& flow, Timestamp ts) {
+    flow.attempt = AttemptState::Pending;
+    flow.attempt_ts = ts;
+    pending_.push_back({ts + config_->alerts.attempt_timeout, &flow, flow.id});
+}
+
+void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::DecodedPacket& pkt) {
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    const std::uint8_t synack = tf::kSyn | tf::kAck;
+    // A known printer sending from its own service port (a reply to a broadcast discover
+    // opens a flow of its own) is serving, not using a printer service.
+    const bool printer_serving = inventory_.printer(flow.client) != nullptr &&
+                                 ports_.lookup(flow.proto, flow.client_port) != Service::None;
+    if (created && flow.service != Service::None && !printer_serving) {
+        const bool syn_only = tcp && (pkt.tcp_flags & synack) == tf::kSyn;
+        const bool opens = (syn_only || !tcp) && dir == Direction::ToServer;
+        if (opens) {
+            const bool client_inside = config_->in_home_net(flow.client);
+            flow.inbound = !client_inside && config_->in_home_net(flow.server);
+            if (flow.inbound) {
+                start_attempt(flow, pkt.ts);
+            } else if (client_inside) {
+                check_unknown_client(flow, pkt.ts);
+            }
+            const auto v = scans_.record(flow.client, flow.server, flow.server_port, pkt.ts);
+            if (v.fired) {
+                core::Array ports(v.port_list.begin(), v.port_list.end());
+                Object details{{"ports", std::move(ports)},
+                               {"distinct_ports", v.ports},
+                               {"distinct_hosts", v.hosts},
+                               {"window_seconds", config_->alerts.scan.window.usec / 1'000'000}};
+                alert(&flow, sid::kScan, {sid::kScan, flow.client, {}, 0, 0}, flow.client,
+                      std::move(details), pkt.ts);
+            }
+        }
+    }
+    if (dir != Direction::ToClient || flow.service == Service::None) {
+        return;
+    }
+    // Answers from the server side.
+    const bool server_inside = config_->in_home_net(flow.server);
+    if (tcp && (pkt.tcp_flags & synack) == synack && server_inside) {
+        learn_printer(flow, false, {}, "syn-ack", pkt.ts);
+    }
+    if (flow.attempt != AttemptState::Pending) {
+        return;
+    }
+    if (tcp && (pkt.tcp_flags & synack) == synack) {
+        settle(flow, AttemptState::Accepted, pkt.ts);
+    } else if (tcp && (pkt.tcp_flags & tf::kRst) != 0) {
+        flow.refused_by = "rst";
+        settle(flow, AttemptState::Refused, pkt.ts);
+    } else if (!tcp) {
+        settle(flow, AttemptState::Accepted, pkt.ts);
+    }
+}
+
+void Detector::on_icmp_unreachable(Flow& flow, const core::DecodedPacket& pkt) {
+    // Only an error about the client's datagram refuses the client's attempt.
+    if (flow.attempt == AttemptState::Pending && pkt.quoted.src == flow.client &&
+        pkt.quoted.sport == flow.client_port) {
+        flow.refused_by = "icmp";
+        settle(flow, AttemptState::Refused, pkt.ts);
+    }
+}
+
+void Detector::settle(Flow& flow, AttemptState outcome, Timestamp ts) {
+    flow.attempt = outcome;
+    stats_.add(attempt_series(flow.service, outcome));
+    if (auto* p = inventory_.printer(flow.server); p != nullptr) {
+        if (!p->last_attempt.valid()) {
+            p->last_attempt = stats_.series(last_attempt_family_, {{"printer", p->label()}});
+        }
+        stats_.set(p->last_attempt, core::to_seconds(flow.attempt_ts));
+    }
+    Object details{{"outcome", outcome_name(outcome)},
+                   {"service", core::to_string(flow.service)},
+                   {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
+    if (outcome == AttemptState::Refused) {
+        details.emplace_back("refused_by", std::string(flow.refused_by));
+    }
+    if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
+        details.emplace_back("printer", p->name);
+    }
+    alert(&flow, sid::kInboundAttempt,
+          {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
+           static_cast<std::uint8_t>(outcome)},
+          flow.client, std::move(details), ts);
+    if (outcome == AttemptState::Accepted) {
+        mark_exposed(flow, ts);
+    }
+}
+
+void Detector::mark_exposed(Flow& flow, Timestamp ts) {
+    auto* p = inventory_.printer(flow.server);
+    if (p == nullptr) {
+        // A UDP answer from a printer port with no protocol confirmation yet.
+        learn_printer(flow, false, {}, flow.proto == core::ip_proto::kTcp ? "syn-ack" : "udp-reply",
+                      ts);
+        p = inventory_.printer(flow.server);
+    }
+    if (p != nullptr) {
+        auto& series = p->exposed[flow.service];
+        if (!series.valid()) {
+            series = stats_.series(exposed_family_, {{"printer", p->label()},
+                                                     {"service", core::to_string(flow.service)}});
+        }
+        stats_.set(series, 1);
+        p->exposed_at[flow.service] = ts;
+    }
+    Object details{{"service", core::to_string(flow.service)}};
+    if (p != nullptr && !p->name.empty()) {
+        details.emplace_back("printer", p->name);
+    }
+    alert(&flow, sid::kExposed,
+          {sid::kExposed, {}, flow.server, static_cast<std::uint8_t>(flow.service), 0}, flow.client,
+          std::move(details), ts);
+}
+
+void Detector::learn_printer(const Flow& flow, bool client_side, std::string_view model,
+                             std::string_view learned_from, Timestamp ts) {
+    const core::IpAddr& address = client_side ? flow.client : flow.server;
+    if (!config_->in_home_net(address)) {
+        return;
+    }
+    // A printer that initiated the flow (a reply to a broadcast) serves on its source port.
+    const Service service =
+        client_side ? ports_.lookup(flow.proto, flow.client_port) : flow.service;
+    const auto change = inventory_.observe_printer(address, mac_of(flow, !client_side), service,
+                                                   model, learned_from, ts);
+    if (change != Change::None) {
+        write_printer_record(*inventory_.printer(address), ts);
+    }
+}
+
+void Detector::write_printer_record(const PrinterRecord& p, Timestamp ts) {
+    core::EveEvent e;
+    e.ts = ts;
+    e.event_type = "printer";
+    e.body_key = "printer";
+    core::Array services;
+    for (auto s : kServices) {
+        if ((p.services & service_bit(s)) != 0) {
+            services.emplace_back(core::to_string(s));
+        }
+    }
+    e.body = Object{{"address", p.address.to_string()}};
+    if (!p.name.empty()) {
+        e.body.emplace_back("name", p.name);
+    }
+    e.body.emplace_back("mac", p.mac ? core::Value(p.mac->to_string()) : core::Value());
+    e.body.emplace_back("services", std::move(services));
+    e.body.emplace_back("model", p.model.empty() ? core::Value() : core::Value(p.model));
+    e.body.emplace_back("learned_from", p.learned_from);
+    e.body.emplace_back("first_seen", core::format_iso8601(p.first_seen));
+    sink_.write(e);
+}
+
+void Detector::write_flood_summary(const FloodSummary& s, Timestamp ts) {
+    const auto& sig = signature(sid::kAlertFlood);
+    gate_.count_emitted(sig.kind);
+    core::EveEvent e;
+    e.ts = ts;
+    e.event_type = "alert";
+    e.alert = &sig;
+    e.severity = sig.severity;
+    e.body_key = "printwatch";
+    e.body = Object{{"kind", std::string(sig.kind)},
+                    {"minute_start", core::format_iso8601(s.minute_start)},
+                    {"suppressed", s.suppressed},
+                    {"suppressed_by_kind", s.by_kind},
+                    {"top_sources", s.top_sources}};
+    sink_.write(e);
+}
+
+void Detector::on_app_event(Flow& flow, const core::AppEvent& event) {
+    core::EveEvent e = flow_event(flow, event.ts, event.proto);
+    e.app_proto = event.proto;
+    e.body_key = event.proto;
+    e.body = event.fields;
+    sink_.write(e);
+    if (!event.violation.empty()) {
+        stats_.add(
+            stats_.series(dissector_errors_family_, {{"dissector", std::string(flow.app_proto)},
+                                                     {"reason", std::string(event.violation)}}));
+    }
+    apply_app_rules(flow, event);
+}
+
+void Detector::on_flow_end(Flow& flow, Timestamp now) {
+    if (flow.attempt == AttemptState::Pending) {
+        // Dropped before its timeout (table full, port reuse): nothing answered it in time.
+        settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
+    }
+}
+
+void Detector::finish(Timestamp now) {
+    advance(now);
+    while (!pending_.empty()) {
+        const Pending p = pending_.front();
+        pending_.pop_front();
+        if (p.flow->id == p.id && p.flow->attempt == AttemptState::Pending) {
+            settle(*p.flow, AttemptState::Unanswered, now);
+        }
+    }
+    if (auto summary = gate_.roll(now, true)) {
+        write_flood_summary(*summary, now);
+    }
+}
+
+}  // namespace printwatch::detect

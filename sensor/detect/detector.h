@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// Detector: turns transport observations and dissector facts into alerts and inventory
+// records (SPEC §4). Owns the attempt timers, the alert gate, the scan tracker and the
+// inventory. Single-threaded; every timer runs on packet time.
+#pragma once
+
+#include "alert_gate.h"
+#include "core/config.h"
+#include "core/dissector.h"
+#include "core/event.h"
+#include "core/flow.h"
+#include "core/packet.h"
+#include "core/ports.h"
+#include "core/stats.h"
+#include "inventory.h"
+#include "scan_tracker.h"
+
+#include <array>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace printwatch::detect {
+
+class Detector {
+  public:
+    /// `iface_names` outlives the detector; flows carry an index into it.
+    Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
+             const std::vector<std::string>& iface_names);
+    void reconfigure(const core::SensorConfig& config);
+
+    /// Runs timers up to `now`: attempt timeouts, the alert-budget minute, exposure expiry.
+    void advance(core::Timestamp now);
+    /// A TCP or UDP packet of `flow`, after the app layer has seen it.
+    void on_packet(core::Flow& flow, core::Direction dir, bool created,
+                   const core::DecodedPacket& pkt);
+    /// An ICMP/ICMPv6 unreachable that quotes a datagram of `flow`.
+    void on_icmp_unreachable(core::Flow& flow, const core::DecodedPacket& pkt);
+    /// A dissector fact: writes the protocol record and applies the protocol rules.
+    void on_app_event(core::Flow& flow, const core::AppEvent& event);
+    /// The flow's state is about to be dropped.
+    void on_flow_end(core::Flow& flow, core::Timestamp now);
+    /// End of replay or shutdown: settles every pending attempt as unanswered.
+    void finish(core::Timestamp now);
+
+    Inventory& inventory() { return inventory_; }
+    /// Whether an inside client is trusted (configured, or learned during the learning period).
+    [[nodiscard]] bool trusted(const core::Flow& flow) const;
+
+  private:
+    struct Pending {
+        core::Timestamp deadline;
+        core::Flow* flow = nullptr;  // FlowTable keeps flow addresses stable; id guards reuse
+        std::uint64_t id = 0;
+    };
+
+    void first_packet(core::Timestamp ts);
+    void check_unknown_client(core::Flow& flow, core::Timestamp ts);
+    void start_attempt(core::Flow& flow, core::Timestamp ts);
+    void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
+    void mark_exposed(core::Flow& flow, core::Timestamp ts);
+    /// Learns the flow's server (or, with `client_side`, its client) as a printer.
+    void learn_printer(const core::Flow& flow, bool client_side, std::string_view model,
+                       std::string_view learned_from, core::Timestamp ts);
+    void apply_app_rules(core::Flow& flow, const core::AppEvent& event);
+
+    core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
+                              std::string_view event_type) const;
+    /// Writes an alert unless the gate suppresses it.
+    void alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
+               const core::IpAddr& source, core::Object details, core::Timestamp ts,
+               std::uint8_t severity = 0);
+    void write_printer_record(const PrinterRecord& p, core::Timestamp ts);
+    void write_flood_summary(const FloodSummary& s, core::Timestamp ts);
+    core::SeriesId attempt_series(core::Service s, core::AttemptState outcome);
+
+    const core::SensorConfig* config_;
+    core::Stats& stats_;
+    core::EventSink& sink_;
+    const std::vector<std::string>& iface_names_;
+    AlertGate gate_;
+    ScanTracker scans_;
+    Inventory inventory_;
+    core::PortMap ports_;
+    std::deque<Pending> pending_;
+    bool started_ = false;
+    core::Timestamp now_;
+    core::Timestamp next_minute_;
+    core::FamilyId attempts_family_;
+    core::FamilyId exposed_family_;
+    core::FamilyId last_attempt_family_;
+    core::FamilyId dissector_errors_family_;
+    std::array<std::array<core::SeriesId, 3>, 8> attempts_{};
+};
+
+}  // namespace printwatch::detect

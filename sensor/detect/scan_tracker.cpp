@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scan_tracker.h"
+
+#include <algorithm>
+
+namespace printwatch::detect {
+
+ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits)
+    : scan_(alerts.scan), sources_(limits.clients) {}
+
+namespace {
+/// Refreshes `key` in a window list, dropping entries older than the window; keeps at most
+/// `cap` entries (the oldest go first). Returns the number of entries inside the window.
+template <class Entry, class Match>
+std::uint32_t refresh(std::vector<Entry>& list, Match match, Entry fresh, core::Timestamp ts,
+                      core::Duration window, std::size_t cap) {
+    std::erase_if(list, [&](const Entry& e) { return ts - e.ts > window || match(e); });
+    if (list.size() >= cap) {
+        list.erase(list.begin());
+    }
+    list.push_back(fresh);
+    return static_cast<std::uint32_t>(list.size());
+}
+}  // namespace
+
+ScanVerdict ScanTracker::record(const core::IpAddr& source, const core::IpAddr& host,
+                                std::uint16_t port, core::Timestamp ts) {
+    Source* s = sources_.touch(source);
+    if (s == nullptr) {
+        s = &sources_.insert(source);
+    }
+    const std::size_t port_cap = std::max<std::uint32_t>(scan_.ports, 1);
+    const std::size_t host_cap = std::max<std::uint32_t>(scan_.hosts, 1);
+    ScanVerdict v;
+    v.ports = refresh(
+        s->ports, [&](const PortSeen& e) { return e.port == port; }, PortSeen{port, ts}, ts,
+        scan_.window, port_cap);
+    v.hosts = refresh(
+        s->hosts, [&](const HostSeen& e) { return e.host == host; }, HostSeen{host, ts}, ts,
+        scan_.window, host_cap);
+    v.fired = v.ports >= scan_.ports || v.hosts >= scan_.hosts;
+    if (v.fired) {
+        for (const auto& p : s->ports) {
+            v.port_list.push_back(p.port);
+        }
+        std::sort(v.port_list.begin(), v.port_list.end());
+    }
+    return v;
+}
+
+}  // namespace printwatch::detect
