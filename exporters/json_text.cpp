@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "json_text.h"
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+namespace printwatch::exporters {
+
+namespace {
+
+constexpr std::string_view kHex = "0123456789abcdef";
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid (RFC 3629:
+/// no overlongs, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    unsigned lo = 0x80;
+    unsigned hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        lo = c == 0xe0 ? 0xa0 : 0x80;
+        hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (s.size() - i < len) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if (cc < (k == 1 ? lo : 0x80U) || cc > (k == 1 ? hi : 0xbfU)) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c) {
+    out.append(prefix);
+    out.push_back(kHex[c >> 4U]);
+    out.push_back(kHex[c & 0x0fU]);
+}
+
+/// Shared escaping loop; `json` selects JSON escapes, otherwise syslog-safe text.
+void escape_into(std::string& out, std::string_view s, std::size_t cap, bool json,
+                 std::string_view extra) {
+    const bool capped = s.size() > cap;
+    if (capped) {
+        s = s.substr(0, cap);
+    }
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            const std::size_t n = utf8_sequence(s, i);
+            if (n == 0) {
+                append_hex_byte(out, json ? "\\\\x" : "\\x", c);
+                ++i;
+            } else {
+                out.append(s.substr(i, n));
+                i += n;
+            }
+            continue;
+        }
+        if (json && (c == '"' || c == '\\')) {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (!json &&
+                   (c == '\\' || extra.find(static_cast<char>(c)) != std::string_view::npos)) {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c < 0x20 || c == 0x7f) {
+            if (json) {
+                append_hex_byte(out, "\\u00", c);
+            } else {
+                append_hex_byte(out, "\\x", c);
+            }
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+        ++i;
+    }
+    if (capped) {
+        out.append("...");
+    }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s, std::size_t cap) {
+    out.push_back('"');
+    escape_into(out, s, cap, true, {});
+    out.push_back('"');
+}
+
+std::string sanitize_text(std::string_view s, std::string_view extra, std::size_t cap) {
+    std::string out;
+    out.reserve(s.size());
+    escape_into(out, s, cap, false, extra);
+    return out;
+}
+
+void append_json(std::string& out, const core::Value& v) {
+    struct Visitor {
+        std::string& out;
+        void operator()(std::nullptr_t) const { out.append("null"); }
+        void operator()(bool b) const { out.append(b ? "true" : "false"); }
+        void operator()(std::int64_t i) const { out.append(std::to_string(i)); }
+        void operator()(double d) const {
+            if (!std::isfinite(d)) {
+                out.append("null");
+                return;
+            }
+            std::array<char, 32> buf{};
+            const int n = std::snprintf(buf.data(), buf.size(), "%.17g", d);
+            out.append(buf.data(), static_cast<std::size_t>(n > 0 ? n : 0));
+        }
+        void operator()(const std::string& s) const { append_json_string(out, s); }
+        void operator()(const core::Array& a) const {
+            out.push_back('[');
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                if (i > 0) {
+                    out.push_back(',');
+                }
+                append_json(out, a[i]);
+            }
+            out.push_back(']');
+        }
+        void operator()(const core::Object& o) const {
+            out.push_back('{');
+            bool first = true;
+            for (const auto& [k, val] : o) {
+                if (!first) {
+                    out.push_back(',');
+                }
+                first = false;
+                append_json_string(out, k);
+                out.push_back(':');
+                append_json(out, val);
+            }
+            out.push_back('}');
+        }
+    };
+    std::visit(Visitor{out}, v.v);
+}
+
+}  // namespace printwatch::exporters

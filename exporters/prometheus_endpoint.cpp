@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "prometheus_endpoint.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+
+#include <stdexcept>
+
+namespace printwatch::exporters {
+
+namespace {
+
+class StatsCollectable final : public prometheus::Collectable {
+  public:
+    explicit StatsCollectable(const core::Stats& stats) : stats_(stats) {}
+
+    std::vector<prometheus::MetricFamily> Collect() const override {
+        std::vector<prometheus::MetricFamily> out;
+        for (const auto& fam : stats_.families()) {
+            if (fam.series.empty()) {
+                continue;
+            }
+            prometheus::MetricFamily mf;
+            mf.name = fam.name;
+            mf.help = fam.help;
+            const bool counter = fam.type == core::MetricType::Counter;
+            mf.type = counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+            for (auto idx : fam.series) {
+                const auto& s = stats_.series_at(idx);
+                prometheus::ClientMetric m;
+                for (const auto& [k, v] : s.labels) {
+                    m.label.push_back({k, v});
+                }
+                const double v = s.value.load(std::memory_order_relaxed);
+                if (counter) {
+                    m.counter.value = v;
+                } else {
+                    m.gauge.value = v;
+                }
+                mf.metric.push_back(std::move(m));
+            }
+            out.push_back(std::move(mf));
+        }
+        return out;
+    }
+
+  private:
+    const core::Stats& stats_;
+};
+
+}  // namespace
+
+struct PrometheusEndpoint::Impl {
+    std::unique_ptr<prometheus::Exposer> exposer;
+    std::shared_ptr<StatsCollectable> collectable;
+};
+
+PrometheusEndpoint::PrometheusEndpoint(const std::string& address, const core::Stats& stats)
+    : impl_(std::make_unique<Impl>()) {
+    try {
+        impl_->exposer = std::make_unique<prometheus::Exposer>(address, 2);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("--metrics " + address + ": cannot listen: " + e.what());
+    }
+    impl_->collectable = std::make_shared<StatsCollectable>(stats);
+    impl_->exposer->RegisterCollectable(impl_->collectable);
+}
+
+PrometheusEndpoint::~PrometheusEndpoint() = default;
+
+}  // namespace printwatch::exporters
