@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config_load.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace printwatch::app {
+
+using core::Duration;
+using core::SensorConfig;
+
+core::Result<Duration, std::string> parse_duration(const std::string& text) {
+    std::int64_t n = 0;
+    const char* begin = text.data();
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(begin, end, n);
+    if (ec != std::errc{} || ptr == begin) {
+        return core::unexpected("'" + text + "' is not a duration (use e.g. 300s, 5m, 24h)");
+    }
+    if (n < 0) {
+        return core::unexpected("'" + text + "' is negative");
+    }
+    const std::string unit(ptr, end);
+    static const std::map<std::string, std::int64_t> kUnits{
+        {"", 1'000'000},   {"s", 1'000'000},     {"ms", 1'000},
+        {"m", 60'000'000}, {"h", 3'600'000'000}, {"d", 86'400'000'000}};
+    auto it = kUnits.find(unit);
+    if (it == kUnits.end()) {
+        return core::unexpected("'" + text + "' has unknown unit '" + unit +
+                                "' (use ms, s, m, h or d)");
+    }
+    if (n > INT64_MAX / it->second) {
+        return core::unexpected("'" + text + "' is too large");
+    }
+    return Duration{n * it->second};
+}
+
+namespace {
+
+/// Collects errors with positions while walking the document.
+class Loader {
+  public:
+    Loader(std::string name, SensorConfig& cfg) : name_(std::move(name)), cfg_(cfg) {}
+    ConfigErrors errors;
+
+    void error(const YAML::Node& node, const std::string& msg) {
+        const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+        errors.push_back(name_ + ":" + std::to_string(line) + ": " + msg);
+    }
+
+    void load(const YAML::Node& root) {
+        if (root.IsNull()) {
+            return;  // an empty file means all defaults
+        }
+        if (!root.IsMap()) {
+            error(root, "top level must be a mapping of keys");
+            return;
+        }
+        const std::map<std::string, std::function<void(const YAML::Node&)>> sections{
+            {"home_net", [this](const YAML::Node& n) { home_net(n); }},
+            {"printers", [this](const YAML::Node& n) { printers(n); }},
+            {"trusted_clients", [this](const YAML::Node& n) { trusted(n); }},
+            {"learning", [this](const YAML::Node& n) { learning(n); }},
+            {"ports", [this](const YAML::Node& n) { ports(n); }},
+            {"alerts", [this](const YAML::Node& n) { alerts(n); }},
+            {"limits", [this](const YAML::Node& n) { limits(n); }},
+            {"syslog", [this](const YAML::Node& n) { syslog(n); }},
+        };
+        for (const auto& kv : root) {
+            const auto key = kv.first.as<std::string>();
+            auto it = sections.find(key);
+            if (it == sections.end()) {
+                error(kv.first, "unknown key '" + key + "'");
+                continue;
+            }
+            it->second(kv.second);
+        }
+    }
+
+  private:
+    /// Iterates a mapping, rejecting keys not in `known`.
+    void each_key(const YAML::Node& map, const std::string& where,
+                  const std::set<std::string>& known,
+                  const std::function<void(const std::string&, const YAML::Node&)>& fn) {
+        if (!map.IsMap()) {
+            error(map, where + " must be a mapping");
+            return;
+        }
+        for (const auto& kv : map) {
+            const auto key = kv.first.as<std::string>();
+            if (!known.contains(key)) {
+                error(kv.first, "unknown key '" + where + "." + key + "'");
+                continue;
+            }
+            fn(key, kv.second);
+        }
+    }
+    bool sequence(const YAML::Node& n, const std::string& where) {
+        if (!n.IsSequence()) {
+            error(n, where + " must be a list");
+            return false;
+        }
+        return true;
+    }
+    std::optional<std::string> scalar(const YAML::Node& n, const std::string& where) {
+        if (!n.IsScalar()) {
+            error(n, where + " must be a single value");
+            return std::nullopt;
+        }
+        return n.Scalar();
+    }
+    template <class T>
+    void number(const YAML::Node& n, const std::string& where, T& out, std::uint64_t min,
+                std::uint64_t max) {
+        auto s = scalar(n, where);
+        if (!s) {
+            return;
+        }
+        std::uint64_t v = 0;
+        auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+        if (ec != std::errc{} || ptr != s->data() + s->size() || v < min || v > max) {
+            error(n, where + " must be a whole number from " + std::to_string(min) + " to " +
+                         std::to_string(max) + ", not '" + *s + "'");
+            return;
+        }
+        out = static_cast<T>(v);
+    }
+    void duration(const YAML::Node& n, const std::string& where, Duration& out, bool positive) {
+        auto s = scalar(n, where);
+        if (!s) {
+            return;
+        }
+        auto d = parse_duration(*s);
+        if (!d) {
+            error(n, where + ": " + d.error());
+        } else if (positive && d->usec == 0) {
+            error(n, where + " must be greater than zero");
+        } else {
+            out = *d;
+        }
+    }
+
+    void home_net(const YAML::Node& n) {
+        if (!sequence(n, "home_net")) {
+            return;
+        }
+        cfg_.home_net.clear();
+        for (const auto& item : n) {
+            auto s = scalar(item, "home_net entry");
+            if (!s) {
+                continue;
+            }
+            if (auto c = core::Cidr::parse(*s)) {
+                cfg_.home_net.push_back(*c);
+            } else {
+                error(item, "home_net: '" + *s + "' is not a CIDR block (e.g. 10.0.0.0/8)");
+            }
+        }
+    }
+    void printers(const YAML::Node& n) {
+        if (!sequence(n, "printers")) {
+            return;
+        }
+        for (const auto& item : n) {
+            core::KnownPrinter p;
+            bool has_address = false;
+            each_key(item, "printers[]", {"address", "name"},
+                     [&](const std::string& key, const YAML::Node& v) {
+                         auto s = scalar(v, "printers[]." + key);
+                         if (!s) {
+                             return;
+                         }
+                         if (key == "name") {
+                             p.name = *s;
+                         } else if (auto a = core::IpAddr::parse(*s)) {
+                             p.address = *a;
+                             has_address = true;
+                         } else {
+                             error(v, "printers[].address: '" + *s + "' is not an IP address");
+                             has_address = true;  // reported already
+                         }
+                     });
+            if (item.IsMap() && !has_address) {
+                error(item, "printers[] entry needs an address");
+            } else if (p.address.family != 0) {
+                cfg_.printers.push_back(p);
+            }
+        }
+    }
+    void trusted(const YAML::Node& n) {
+        if (!sequence(n, "trusted_clients")) {
+            return;
+        }
+        for (const auto& item : n) {
+            auto s = scalar(item, "trusted_clients entry");
+            if (!s) {
+                continue;
+            }
+            if (auto mac = core::MacAddr::parse(*s)) {
+                cfg_.trusted_macs.push_back(*mac);
+            } else if (auto c = core::Cidr::parse(*s)) {
+                cfg_.trusted_networks.push_back(*c);
+            } else {
+                error(item, "trusted_clients: '" + *s + "' is not an IP, CIDR or MAC address");
+            }
+        }
+    }
+    void learning(const YAML::Node& n) {
+        each_key(n, "learning", {"period"}, [&](const std::string&, const YAML::Node& v) {
+            duration(v, "learning.period", cfg_.learning.period, false);
+        });
+    }
+    void port_list(const YAML::Node& n, const std::string& where, std::vector<std::uint16_t>& out) {
+        if (!sequence(n, where)) {
+            return;
+        }
+        out.clear();
+        for (const auto& item : n) {
+            std::uint16_t p = 0;
+            const auto before = errors.size();
+            number(item, where + " entry", p, 1, 65535);
+            if (errors.size() == before) {
+                out.push_back(p);
+            }
+        }
+    }
+    void ports(const YAML::Node& n) {
+        each_key(n, "ports", {"raw", "bjnp", "mfnp"},
+                 [&](const std::string& key, const YAML::Node& v) {
+                     auto& list = key == "raw"    ? cfg_.ports.raw
+                                  : key == "bjnp" ? cfg_.ports.bjnp
+                                                  : cfg_.ports.mfnp;
+                     port_list(v, "ports." + key, list);
+                 });
+    }
+    void alerts(const YAML::Node& n) {
+        auto& a = cfg_.alerts;
+        each_key(n, "alerts", {"suppress", "scan", "attempt_timeout", "max_per_minute"},
+                 [&](const std::string& key, const YAML::Node& v) {
+                     if (key == "suppress") {
+                         duration(v, "alerts.suppress", a.suppress, false);
+                     } else if (key == "attempt_timeout") {
+                         duration(v, "alerts.attempt_timeout", a.attempt_timeout, true);
+                     } else if (key == "max_per_minute") {
+                         number(v, "alerts.max_per_minute", a.max_per_minute, 1, 10'000'000);
+                     } else {
+                         each_key(v, "alerts.scan", {"ports", "hosts", "window"},
+                                  [&](const std::string& k, const YAML::Node& sv) {
+                                      if (k == "window") {
+                                          duration(sv, "alerts.scan.window", a.scan.window, true);
+                                      } else {
+                                          number(sv, "alerts.scan." + k,
+                                                 k == "ports" ? a.scan.ports : a.scan.hosts, 1,
+                                                 1024);
+                                      }
+                                  });
+                     }
+                 });
+    }
+    void limits(const YAML::Node& n) {
+        auto& l = cfg_.limits;
+        each_key(n, "limits", {"flows", "clients", "printers", "stream_bytes"},
+                 [&](const std::string& key, const YAML::Node& v) {
+                     if (key == "flows") {
+                         number(v, "limits.flows", l.flows, 16, 16'777'216);
+                     } else if (key == "clients") {
+                         number(v, "limits.clients", l.clients, 16, 16'777'216);
+                     } else if (key == "printers") {
+                         number(v, "limits.printers", l.printers, 1, 1'048'576);
+                     } else {
+                         number(v, "limits.stream_bytes", l.stream_bytes, 1024, 64 * 1024 * 1024);
+                     }
+                 });
+    }
+    void syslog(const YAML::Node& n) {
+        each_key(
+            n, "syslog", {"facility", "queue"}, [&](const std::string& key, const YAML::Node& v) {
+                if (key == "queue") {
+                    number(v, "syslog.queue", cfg_.syslog.queue, 1, 10'000'000);
+                    return;
+                }
+                static const std::set<std::string> kFacilities{
+                    "kern",   "user",   "mail",   "daemon",   "auth",   "syslog", "lpr",
+                    "news",   "uucp",   "cron",   "authpriv", "ftp",    "local0", "local1",
+                    "local2", "local3", "local4", "local5",   "local6", "local7"};
+                auto s = scalar(v, "syslog.facility");
+                if (s && !kFacilities.contains(*s)) {
+                    error(v,
+                          "syslog.facility: '" + *s + "' is not a syslog facility (e.g. local5)");
+                } else if (s) {
+                    cfg_.syslog.facility = *s;
+                }
+            });
+    }
+
+    std::string name_;
+    SensorConfig& cfg_;
+};
+
+core::Result<SensorConfig, ConfigErrors> load_node(const std::function<YAML::Node()>& parse,
+                                                   const std::string& name) {
+    SensorConfig cfg;
+    Loader loader(name, cfg);
+    try {
+        loader.load(parse());
+    } catch (const YAML::BadFile&) {
+        return core::unexpected(ConfigErrors{name + ": cannot read file"});
+    } catch (const YAML::ParserException& e) {
+        return core::unexpected(ConfigErrors{name + ":" + std::to_string(e.mark.line + 1) +
+                                             ": YAML syntax error: " + e.msg});
+    } catch (const YAML::Exception& e) {
+        return core::unexpected(ConfigErrors{name + ": " + e.what()});
+    }
+    if (!loader.errors.empty()) {
+        return core::unexpected(std::move(loader.errors));
+    }
+    return cfg;
+}
+
+}  // namespace
+
+core::Result<SensorConfig, ConfigErrors> load_config_file(const std::string& path) {
+    return load_node([&] { return YAML::LoadFile(path); }, path);
+}
+
+core::Result<SensorConfig, ConfigErrors> load_config_text(const std::string& text,
+                                                          const std::string& name) {
+    return load_node([&] { return YAML::Load(text); }, name);
+}
+
+}  // namespace printwatch::app

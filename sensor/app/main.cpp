@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: Apache-2.0
+// printwatch: a passive sensor for printer services (SPEC §2 is the command line contract).
+#include "app/bpf.h"
+#include "app/config_load.h"
+#include "app/pipeline.h"
+#include "app/state_file.h"
+#include "capture/pcap_source.h"
+#include "dissectors/registry.h"
+#include "exporters/eve_writer.h"
+#include "exporters/metrics_text.h"
+#include "exporters/prometheus_endpoint.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <optional>
+#include <poll.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace printwatch;  // NOLINT(google-build-using-namespace): main wires every module
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kVersion = "0.1.0";
+
+// The only process-wide mutable state besides the logger: set by signal handlers.
+volatile std::sig_atomic_t g_stop =
+    0;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+volatile std::sig_atomic_t g_reload =
+    0;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+extern "C" void on_stop_signal(int /*sig*/) {
+    g_stop = 1;
+}
+extern "C" void on_reload_signal(int /*sig*/) {
+    g_reload = 1;
+}
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;  // no SA_RESTART: poll() must wake up with EINTR
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &sa, nullptr);
+}
+
+struct Options {
+    std::vector<std::string> read_files;
+    std::vector<std::string> interfaces;
+    std::string config_path;
+    std::string filter;
+    bool all_traffic = false;
+    std::string eve_path;
+    std::vector<std::string> eve_types;
+    std::string metrics_addr;
+    std::string metrics_file;
+    std::string state_path;
+    bool check_config = false;
+};
+
+/// Restricts which event types reach the EVE file (--eve-types).
+class TypeFilterSink final : public core::EventSink {
+  public:
+    TypeFilterSink(core::EventSink& inner, std::vector<std::string> types)
+        : inner_(inner), types_(std::move(types)) {}
+    void write(const core::EveEvent& e) override {
+        if (types_.empty() ||
+            std::find(types_.begin(), types_.end(), e.event_type) != types_.end()) {
+            inner_.write(e);
+        }
+    }
+    void flush() override { inner_.flush(); }
+
+  private:
+    core::EventSink& inner_;
+    std::vector<std::string> types_;
+};
+
+/// Discards events when no --eve was given (metrics and state still work).
+class NullSink final : public core::EventSink {
+  public:
+    void write(const core::EveEvent& /*e*/) override {}
+};
+
+std::vector<std::string> validate_flags(const Options& o) {
+    std::vector<std::string> errors;
+    if (!o.check_config && o.read_files.empty() && o.interfaces.empty()) {
+        errors.emplace_back("nothing to do: give -r FILE or -i IFACE (see --help)");
+    }
+    if (!o.read_files.empty() && !o.interfaces.empty()) {
+        errors.emplace_back(
+            "-r and -i cannot be combined: replay and live capture are separate runs");
+    }
+    if (!o.filter.empty() && o.all_traffic) {
+        errors.emplace_back("-f and --all-traffic cannot be combined");
+    }
+    if (!o.filter.empty()) {
+        if (auto err = capture::check_filter(o.filter)) {
+            errors.push_back("-f \"" + o.filter + "\": " + *err);
+        }
+    }
+    if (!o.metrics_addr.empty() && o.metrics_addr.find(':') == std::string::npos) {
+        errors.push_back("--metrics " + o.metrics_addr +
+                         ": expected ADDR:PORT, e.g. 127.0.0.1:10961");
+    }
+    static const std::vector<std::string> kTypes{"alert",      "printer", "bjnp", "pjl",
+                                                 "postscript", "pcl",     "stats"};
+    for (const auto& t : o.eve_types) {
+        if (std::find(kTypes.begin(), kTypes.end(), t) == kTypes.end()) {
+            errors.push_back("--eve-types: unknown event type '" + t + "'");
+        }
+    }
+    return errors;
+}
+
+std::string input_name(const std::string& path) {
+    return path == "-" ? std::string("stdin") : std::filesystem::path(path).filename().string();
+}
+
+/// Replays every file in order through one pipeline. Returns the number of packets read.
+std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources,
+                     app::Pipeline& pipeline, bool& any_error) {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        auto& src = sources[i];
+        core::RawFrame frame;
+        std::uint64_t n = 0;
+        for (;;) {
+            const auto st = src.next(frame);
+            if (st == capture::ReadStatus::Packet || st == capture::ReadStatus::Filtered) {
+                if (st == capture::ReadStatus::Packet) {
+                    pipeline.on_frame(frame);
+                } else {
+                    pipeline.on_filtered(frame);
+                }
+                ++n;
+                continue;
+            }
+            if (st == capture::ReadStatus::Error) {
+                any_error = true;
+                pipeline.count_capture_error(static_cast<std::uint16_t>(i));
+                spdlog::error("-r {}: {} (after {} packets; the packets before it were processed)",
+                              o.read_files[i], src.last_error(), n);
+            }
+            break;
+        }
+        total += n;
+        if (g_stop != 0) {
+            break;
+        }
+    }
+    return total;
+}
+
+core::Timestamp wall_clock() {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return core::Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
+}
+
+void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline,
+          const std::function<void()>& reload) {
+    std::vector<pollfd> fds;
+    for (auto& s : sources) {
+        fds.push_back(pollfd{s.selectable_fd(), POLLIN, 0});
+    }
+    constexpr int kBatch = 256;  // bounded work per wake-up keeps interfaces fair
+    while (g_stop == 0) {
+        if (g_reload != 0) {
+            g_reload = 0;
+            reload();
+        }
+        const int rc = ::poll(fds.data(), fds.size(), 200);
+        if (rc < 0 && errno != EINTR) {
+            throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+        }
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            core::RawFrame frame;
+            for (int k = 0; k < kBatch && sources[i].next(frame) == capture::ReadStatus::Packet;
+                 ++k) {
+                pipeline.on_frame(frame);
+            }
+            if (auto c = sources[i].counters()) {
+                pipeline.set_capture_drops(static_cast<std::uint16_t>(i), c->kernel_drops,
+                                           c->interface_drops);
+            }
+        }
+        // A quiet wire must still time out attempts: live packet time is the wall clock.
+        pipeline.tick(wall_clock());
+    }
+}
+
+int run(const Options& o) {
+    core::SensorConfig config;
+    std::vector<std::string> errors;
+    if (!o.config_path.empty()) {
+        auto loaded = app::load_config_file(o.config_path);
+        if (loaded) {
+            config = std::move(*loaded);
+        } else {
+            errors = loaded.error();
+        }
+    }
+    auto flag_errors = validate_flags(o);
+    errors.insert(errors.end(), flag_errors.begin(), flag_errors.end());
+    if (!errors.empty()) {
+        for (const auto& e : errors) {
+            spdlog::error("{}", e);
+        }
+        return kExitUsage;
+    }
+    if (o.check_config) {
+        spdlog::info("configuration OK{}", o.config_path.empty() ? " (built-in defaults)" : "");
+        return kExitOk;
+    }
+
+    // Open every input before processing any, so a typo fails fast with exit 1.
+    std::vector<capture::PcapSource> sources;
+    const core::PortMap ports(config.ports);
+
+    for (const auto& f : o.read_files) {
+        sources.push_back(capture::PcapSource::open_offline(f));
+    }
+    for (const auto& i : o.interfaces) {
+        sources.push_back(capture::PcapSource::open_live(i, capture::LiveOptions{}));
+    }
+    std::string bpf_summary = "(none)";
+    for (auto& s : sources) {
+        if (o.all_traffic) {
+            continue;
+        }
+        if (!o.filter.empty()) {
+            s.set_filter(o.filter, "-f");
+            bpf_summary = o.filter;
+        } else {
+            bpf_summary = app::default_filter(ports, s.link() == core::LinkType::Ethernet);
+            s.set_filter(bpf_summary, "default filter");
+        }
+    }
+
+    core::Stats stats;
+    stats.set(stats.series(stats.family("printwatch_build_info", "Build version, always 1",
+                                        core::MetricType::Gauge),
+                           {{"version", kVersion}}),
+              1);
+    std::unique_ptr<core::EventSink> eve;
+    if (!o.eve_path.empty()) {
+        eve = std::make_unique<exporters::EveFileSink>(o.eve_path, stats);
+    } else {
+        eve = std::make_unique<NullSink>();
+    }
+    TypeFilterSink filtered(*eve, o.eve_types);
+    app::Pipeline pipeline(config, stats, filtered, dissectors::all(),
+                           app::PipelineOptions{o.all_traffic});
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto name = sources[i].live() ? sources[i].name() : input_name(o.read_files[i]);
+        sources[i].set_interface_index(pipeline.add_interface(name));
+    }
+    if (!o.state_path.empty()) {
+        app::load_state(o.state_path, pipeline.detector().inventory());
+    }
+    std::unique_ptr<exporters::PrometheusEndpoint> endpoint;
+    const std::string metrics_addr =
+        !o.metrics_addr.empty() ? o.metrics_addr : (o.interfaces.empty() ? "" : "127.0.0.1:10961");
+    if (!metrics_addr.empty()) {
+        endpoint = std::make_unique<exporters::PrometheusEndpoint>(metrics_addr, stats);
+    }
+
+    install_signal_handlers();
+    bool any_error = false;
+    std::uint64_t packets = 0;
+    core::SensorConfig reloaded;
+    if (o.interfaces.empty()) {
+        packets = replay(o, sources, pipeline, any_error);
+    } else {
+        spdlog::info("capturing on {} with filter: {}", fmt::join(o.interfaces, ","), bpf_summary);
+        live(sources, pipeline, [&] {
+            if (o.config_path.empty()) {
+                return;
+            }
+            auto loaded = app::load_config_file(o.config_path);
+            if (!loaded) {
+                for (const auto& e : loaded.error()) {
+                    spdlog::error("reload rejected: {}", e);
+                }
+                return;
+            }
+            reloaded = std::move(*loaded);
+            config = reloaded;
+            pipeline.reconfigure(config);
+            spdlog::info("configuration reloaded from {}", o.config_path);
+        });
+    }
+    pipeline.finish();
+    if (!o.metrics_file.empty()) {
+        exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
+    }
+    if (!o.state_path.empty()) {
+        app::save_state(o.state_path, pipeline.detector().inventory());
+    }
+    if (o.interfaces.empty() && any_error && packets == 0) {
+        spdlog::error("no packet could be read");
+        return kExitRuntime;
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto logger = spdlog::stderr_color_mt("printwatch");
+    logger->set_pattern("printwatch: %^%l%$: %v");
+    spdlog::set_default_logger(logger);
+
+    Options o;
+    CLI::App cli{
+        "printwatch: passive sensor for printer services (BJNP, raw 9100: PJL/PostScript/PCL)"};
+    cli.set_version_flag("--version", std::string("printwatch ") + kVersion);
+    cli.add_option("-r,--read", o.read_files,
+                   "Replay a pcap/pcapng file ('-' = stdin); repeatable");
+    cli.add_option("-i,--interface", o.interfaces, "Capture live on an interface; repeatable");
+    cli.add_option("-c,--config", o.config_path, "YAML configuration file");
+    cli.add_option("-f,--filter", o.filter,
+                   "BPF capture filter (default: printer ports, VLAN-aware)");
+    cli.add_flag("--all-traffic", o.all_traffic,
+                 "No capture filter; recognise BJNP/PJL on any port");
+    cli.add_option("--eve", o.eve_path, "Write EVE JSON lines to FILE ('-' = stdout)");
+    cli.add_option("--eve-types", o.eve_types,
+                   "Only these event types in EVE (alert,printer,bjnp,pjl,postscript,stats)")
+        ->delimiter(',');
+    cli.add_option("--metrics", o.metrics_addr,
+                   "Serve Prometheus /metrics on ADDR:PORT (live default 127.0.0.1:10961)");
+    cli.add_option("--metrics-file", o.metrics_file,
+                   "Write final metrics in Prometheus text format on exit");
+    cli.add_option("--state", o.state_path, "Persist learned printers and clients in FILE");
+    cli.add_flag("--check-config", o.check_config,
+                 "Validate the config and flags, then exit 0 or 2");
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = cli.exit(e);
+        return rc == 0 ? kExitOk : kExitUsage;
+    }
+    try {
+        return run(o);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return kExitRuntime;
+    }
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "pipeline.h"
+
+#include <algorithm>
+
+namespace printwatch::app {
+
+using core::PacketKind;
+using core::Timestamp;
+
+namespace {
+constexpr core::Duration kStatsInterval = core::Duration::seconds(60);
+constexpr std::size_t kHashedPayloadBytes = 64;
+}  // namespace
+
+bool DuplicateFilter::seen(const core::DecodedPacket& pkt) noexcept {
+    // Everything that identifies the packet end to end, nothing that a hop rewrites.
+    std::uint64_t h = core::hash_bytes(pkt.src.bytes.data(), pkt.src.bytes.size(), pkt.ip_proto);
+    h = core::hash_bytes(pkt.dst.bytes.data(), pkt.dst.bytes.size(), h);
+    const std::array<std::uint32_t, 6> fields{
+        pkt.ip_id, pkt.sport, pkt.dport,
+        pkt.seq,   pkt.ack,   static_cast<std::uint32_t>(pkt.payload.size()) << 8U | pkt.tcp_flags};
+    for (auto f : fields) {
+        h = (h ^ f) * 0x100000001b3ULL;
+    }
+    const auto head = pkt.payload.first(std::min(pkt.payload.size(), kHashedPayloadBytes));
+    h = core::hash_bytes(head.data(), head.size(), h);
+    for (const auto& e : ring_) {
+        if (e.hash == h && pkt.ts - e.ts <= kWindow && pkt.ts >= e.ts) {
+            return true;
+        }
+    }
+    ring_.at(next_) = Entry{h, pkt.ts};
+    next_ = (next_ + 1) % kSlots;
+    return false;
+}
+
+Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
+                   std::span<const core::DissectorInfo* const> registry, PipelineOptions options)
+    : config_(&config),
+      stats_(stats),
+      sink_(sink),
+      options_(options),
+      ports_(config.ports),
+      detector_(config, stats, sink, iface_names_),
+      flows_(config.limits, stats, *this, options.hash_seed),
+      app_(registry, config, options.all_traffic, stats) {
+    const auto fam = stats.family("printwatch_decode_errors_total",
+                                  "Packets that could not be decoded, by layer and reason",
+                                  core::MetricType::Counter);
+    for (std::size_t l = 0; l < decode_errors_.size(); ++l) {
+        for (auto reason : {core::ParseError::Truncated, core::ParseError::Invalid,
+                            core::ParseError::Unsupported}) {
+            decode_errors_.at(l).at(static_cast<std::size_t>(reason)) =
+                stats.series(fam, {{"layer", decode::to_string(static_cast<decode::Layer>(l))},
+                                   {"reason", core::to_string(reason)}});
+        }
+    }
+    duplicates_series_ = stats.series(
+        stats.family("printwatch_duplicate_packets_total",
+                     "Packets seen twice on the mirror (another VLAN or port) and counted once",
+                     core::MetricType::Counter));
+    fragments_series_ = stats.series(stats.family(
+        "printwatch_ip_fragments_total", "Non-first IP fragments (counted, not reassembled)",
+        core::MetricType::Counter));
+    last_packet_ =
+        stats.series(stats.family("printwatch_last_packet_timestamp_seconds",
+                                  "Packet time of the newest packet", core::MetricType::Gauge));
+    capture_errors_ =
+        stats.series(stats.family("printwatch_decode_errors_total", "", core::MetricType::Counter),
+                     {{"layer", "capture"}, {"reason", "truncated"}});
+}
+
+std::uint16_t Pipeline::add_interface(const std::string& name) {
+    auto it = std::find(iface_names_.begin(), iface_names_.end(), name);
+    if (it != iface_names_.end()) {
+        return static_cast<std::uint16_t>(it - iface_names_.begin());
+    }
+    iface_names_.push_back(name);
+    const core::Labels labels{{"interface", name}};
+    iface_series_.push_back(InterfaceSeries{
+        stats_.series(stats_.family("printwatch_capture_packets_total",
+                                    "Packets read from the capture", core::MetricType::Counter),
+                      labels),
+        stats_.series(
+            stats_.family("printwatch_capture_kernel_drops_total",
+                          "Packets the kernel dropped (ring full)", core::MetricType::Counter),
+            labels),
+        stats_.series(
+            stats_.family("printwatch_capture_interface_drops_total",
+                          "Packets the interface or driver dropped", core::MetricType::Counter),
+            labels)});
+    return static_cast<std::uint16_t>(iface_names_.size() - 1);
+}
+
+void Pipeline::count_capture_error(std::uint16_t /*iface*/) {
+    stats_.add(capture_errors_);
+}
+
+void Pipeline::set_capture_drops(std::uint16_t iface, std::uint64_t kernel,
+                                 std::uint64_t interface) {
+    const auto& s = iface_series_.at(iface);
+    stats_.set(s.kernel_drops, static_cast<double>(kernel));
+    stats_.set(s.interface_drops, static_cast<double>(interface));
+}
+
+void Pipeline::count_decode_error(const decode::DecodeStatus& status) {
+    stats_.add(decode_errors_.at(static_cast<std::size_t>(status.layer))
+                   .at(static_cast<std::size_t>(status.reason)));
+}
+
+void Pipeline::tick(Timestamp now) {
+    if (!started_) {
+        return;  // no packet yet: nothing to time out
+    }
+    now_ = std::max(now_, now);
+    detector_.advance(now_);
+    flows_.expire(now_);
+    if (now_ >= next_stats_) {
+        write_stats(now_);
+        next_stats_ = now_ + kStatsInterval;
+    }
+}
+
+void Pipeline::on_filtered(const core::RawFrame& frame) {
+    stats_.add(iface_series_.at(frame.iface).packets);
+}
+
+void Pipeline::on_frame(const core::RawFrame& frame) {
+    stats_.add(iface_series_.at(frame.iface).packets);
+    const auto status = decode::decode(frame, pkt_);
+    if (status.outcome == decode::Outcome::Error) {
+        count_decode_error(status);
+        return;
+    }
+    if (!started_) {
+        started_ = true;
+        now_ = frame.ts;
+        next_stats_ = frame.ts + kStatsInterval;
+    }
+    // Packet time never runs backwards for timers, even across files or reordered captures.
+    now_ = std::max(now_, frame.ts);
+    stats_.set(last_packet_, core::to_seconds(now_));
+    if (status.outcome == decode::Outcome::NotIp) {
+        tick(now_);
+        return;
+    }
+    if (duplicates_.seen(pkt_)) {
+        stats_.add(duplicates_series_);
+        return;
+    }
+    tick(now_);
+    handle_transport(pkt_);
+}
+
+void Pipeline::handle_transport(const core::DecodedPacket& pkt) {
+    switch (pkt.kind) {
+        case PacketKind::Tcp:
+        case PacketKind::Udp: {
+            const bool dst_is_service =
+                ports_.lookup(pkt.ip_proto, pkt.dport) != core::Service::None;
+            auto obs = flows_.observe(pkt, dst_is_service);
+            if (obs.created) {
+                obs.flow->service = ports_.lookup(obs.flow->proto, obs.flow->server_port);
+            }
+            current_flow_ = obs.flow;
+            app_.on_packet(*obs.flow, obs.dir, pkt, *this);
+            detector_.on_packet(*obs.flow, obs.dir, obs.created, pkt);
+            current_flow_ = nullptr;
+            break;
+        }
+        case PacketKind::IcmpUnreachable:
+            if (auto* f = flows_.find_quoted(pkt); f != nullptr) {
+                detector_.on_icmp_unreachable(*f, pkt);
+            }
+            break;
+        case PacketKind::Fragment:
+            stats_.add(fragments_series_);
+            break;
+        case PacketKind::OtherIp:
+            break;
+    }
+}
+
+void Pipeline::on_flow_end(core::Flow& flow, flow::EndReason /*reason*/, Timestamp now) {
+    current_flow_ = &flow;
+    app_.on_flow_end(flow, *this);
+    current_flow_ = nullptr;
+    detector_.on_flow_end(flow, now);
+}
+
+void Pipeline::on_app_event(core::AppEvent&& event) {
+    if (current_flow_ != nullptr) {
+        detector_.on_app_event(*current_flow_, event);
+    }
+}
+
+void Pipeline::finish() {
+    if (!started_) {
+        return;
+    }
+    flows_.end_all(now_);
+    detector_.finish(now_);
+    write_stats(now_);
+    sink_.flush();
+}
+
+void Pipeline::reconfigure(const core::SensorConfig& config) {
+    config_ = &config;
+    ports_ = core::PortMap(config.ports);
+    detector_.reconfigure(config);
+    app_.reconfigure(config);
+}
+
+void Pipeline::write_stats(Timestamp ts) {
+    core::EveEvent e;
+    e.ts = ts;
+    e.event_type = "stats";
+    e.body_key = "stats";
+    constexpr std::string_view kPrefix = "printwatch_";
+    for (const auto& fam : stats_.families()) {
+        if (fam.series.empty() || fam.name == "printwatch_build_info") {
+            continue;
+        }
+        const std::string name = fam.name.substr(kPrefix.size());
+        const auto& first = stats_.series_at(fam.series.front());
+        if (fam.series.size() == 1 && first.labels.empty()) {
+            e.body.emplace_back(name, first.value.load());
+            continue;
+        }
+        // Labelled families: only non-zero series, keyed "label=value,...", to stay readable.
+        core::Object by_label;
+        for (auto idx : fam.series) {
+            const auto& s = stats_.series_at(idx);
+            const double v = s.value.load();
+            if (v == 0.0) {
+                continue;
+            }
+            std::string k;
+            for (const auto& [lk, lv] : s.labels) {
+                k += (k.empty() ? "" : ",") + lk + "=" + lv;
+            }
+            by_label.emplace_back(k, v);
+        }
+        e.body.emplace_back(name, std::move(by_label));
+    }
+    sink_.write(e);
+}
+
+}  // namespace printwatch::app

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// Pipeline: the one place where the stages are wired together (decode -> flow -> app layer ->
+// detect -> sinks). main and the tests use the same wiring. Single-threaded and synchronous, so
+// replay output is deterministic.
+#pragma once
+
+#include "core/config.h"
+#include "core/dissector.h"
+#include "core/event.h"
+#include "core/ports.h"
+#include "core/stats.h"
+#include "decode/decode.h"
+#include "detect/detector.h"
+#include "flow/app_layer.h"
+#include "flow/flow_table.h"
+
+#include <array>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace printwatch::app {
+
+struct PipelineOptions {
+    bool all_traffic = false;
+    /// Seed for flow-table hashing; output never depends on it.
+    std::uint64_t hash_seed = 0x5eed;
+};
+
+/// Remembers recent packets so the same packet mirrored twice (both VLANs of a routed hop,
+/// ingress and egress of a SPAN) is counted once. Matching ignores TTL, MACs and VLAN tags.
+class DuplicateFilter {
+  public:
+    /// True when an identical packet was seen within the window.
+    bool seen(const core::DecodedPacket& pkt) noexcept;
+
+  private:
+    struct Entry {
+        std::uint64_t hash = 0;
+        core::Timestamp ts;
+    };
+    static constexpr std::size_t kSlots = 64;
+    static constexpr core::Duration kWindow{1000};  // 1 ms: mirror copies arrive together
+    std::array<Entry, kSlots> ring_{};
+    std::size_t next_ = 0;
+};
+
+class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
+  public:
+    Pipeline(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
+             std::span<const core::DissectorInfo* const> registry, PipelineOptions options);
+
+    /// Registers an input (file basename or interface) and returns its index for RawFrame.
+    std::uint16_t add_interface(const std::string& name);
+    void on_frame(const core::RawFrame& frame);
+    /// A packet the capture filter rejected: counted as read, not decoded.
+    void on_filtered(const core::RawFrame& frame);
+    /// Advances packet time without a packet (live capture when the wire is quiet).
+    void tick(core::Timestamp now);
+    /// Ends every flow, settles pending attempts, writes the final stats record.
+    void finish();
+    /// SIGHUP: new allow-lists and thresholds; flows, learned state and counters are kept.
+    void reconfigure(const core::SensorConfig& config);
+
+    detect::Detector& detector() { return detector_; }
+    [[nodiscard]] core::Timestamp now() const noexcept { return now_; }
+    void count_capture_error(std::uint16_t iface);
+    void set_capture_drops(std::uint16_t iface, std::uint64_t kernel, std::uint64_t interface);
+
+    void on_flow_end(core::Flow& flow, flow::EndReason reason, core::Timestamp now) override;
+    void on_app_event(core::AppEvent&& event) override;
+
+  private:
+    struct InterfaceSeries {
+        core::SeriesId packets;
+        core::SeriesId kernel_drops;
+        core::SeriesId interface_drops;
+    };
+    void count_decode_error(const decode::DecodeStatus& status);
+    void write_stats(core::Timestamp ts);
+    void handle_transport(const core::DecodedPacket& pkt);
+
+    const core::SensorConfig* config_;
+    core::Stats& stats_;
+    core::EventSink& sink_;
+    PipelineOptions options_;
+    core::PortMap ports_;
+    std::vector<std::string> iface_names_;
+    std::vector<InterfaceSeries> iface_series_;
+    detect::Detector detector_;
+    flow::FlowTable flows_;
+    flow::AppLayer app_;
+    DuplicateFilter duplicates_;
+    core::DecodedPacket pkt_;  // reused: no per-packet allocation
+    core::Flow* current_flow_ = nullptr;
+    core::Timestamp now_;
+    core::Timestamp next_stats_;
+    bool started_ = false;
+    std::array<std::array<core::SeriesId, 4>, static_cast<std::size_t>(decode::Layer::Count)>
+        decode_errors_{};
+    core::SeriesId duplicates_series_;
+    core::SeriesId fragments_series_;
+    core::SeriesId last_packet_;
+    core::SeriesId capture_errors_;
+};
+
+}  // namespace printwatch::app
