@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: Apache-2.0
+// \summary: Canon BJNP / MFNP dissector, UDP and TCP, both directions.
+//
+// Reference: reference/protocols.md Part 1 (reverse-engineered from cups-bjnp, SANE pixma,
+// nmap's bjnp.lua and Wireshark's packet-bjnp.c; no public specification exists).
+//
+//   0      4        5        6        8        10       12               16
+//   +------+--------+--------+--------+--------+--------+----------------+-----------
+//   |magic |dev_type|cmd_code|reserved| seq_no |session |  payload_len   | payload...
+//   +------+--------+--------+--------+--------+--------+----------------+-----------
+//   magic: "BJNP" (also BJNB/BNJB/PJNB/PNJB seen in the wild, "MFNP" on 8610)
+//   dev_type: 0x01 printer cmd, 0x02 scanner cmd, 0x81/0x82 responses. Big-endian fields.
+//
+// Ports: 8611 printer, 8612 scanner, 8613/8614 registered (UDP control, TCP data); MFNP 8610.
+// Records: one `bjnp` event per message. Violations: truncated (header cut short), invalid
+// (unknown magic/dev_type, reserved bytes set, length disagreeing with the datagram),
+// too_large (payload_len above kMaxPayload), unsupported (command code not in §1.4).
+// TCP framing survives segment boundaries; after a gap it resynchronises on the next magic.
+#include "bjnp.h"
+
+#include "core/dissector.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace printwatch::dissect::bjnp {
+
+using core::ByteReader;
+using core::Bytes;
+using core::Object;
+using core::ParseError;
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kMagics{"BJNP", "BJNB", "BNJB", "PJNB", "PNJB", "MFNP"};
+constexpr std::size_t kMaxTextUnits = 256;     // title is 256 UCS-2 units; host/user 64
+constexpr std::size_t kMaxIdString = 1024;     // IEEE 1284 IDs are a few hundred bytes
+constexpr std::size_t kPayloadHeadCap = 2048;  // TCP: bytes of each payload kept for parsing
+constexpr std::size_t kMaxOutstanding = 16;    // requests remembered for response pairing
+constexpr std::uint32_t kMaxViolations = 32;   // then the flow is not BJNP: detach
+constexpr std::size_t kMaxAddresses = 8;
+
+std::string_view text(Bytes b) {
+    return core::as_text(b);
+}
+
+/// Appends one code point as UTF-8.
+void put_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xc0U | (cp >> 6U)));
+        out.push_back(static_cast<char>(0x80U | (cp & 0x3fU)));
+    } else {
+        out.push_back(static_cast<char>(0xe0U | (cp >> 12U)));
+        out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3fU)));
+        out.push_back(static_cast<char>(0x80U | (cp & 0x3fU)));
+    }
+}
+
+std::string trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\0')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\0' || s.back() == '\r' || s.back() == '\n')) {
+        s.remove_suffix(1);
+    }
+    return std::string(s);
+}
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    });
+    return out;
+}
+
+/// Takes up to n bytes (fewer when the message ends early).
+Bytes take_upto(ByteReader& r, std::size_t n) {
+    return *r.take(std::min(n, r.remaining()));
+}
+
+std::string_view parse_discover_reply(ByteReader p, Object& out) {
+    auto hw = p.u16be();
+    auto proto = p.u16be();
+    auto mac_len = p.u8();
+    auto addr_len = p.u8();
+    if (p.failed()) {
+        return core::to_string(ParseError::Truncated);
+    }
+    (void)hw;
+    (void)proto;
+    auto mac = p.take(*mac_len);
+    if (!mac) {
+        return core::to_string(ParseError::Truncated);
+    }
+    if (mac->size() == 6) {
+        core::MacAddr m;
+        std::copy(mac->begin(), mac->end(), m.bytes.begin());
+        out.emplace_back("mac", m.to_string());
+    }
+    core::Array addresses;
+    const std::size_t width = *addr_len == 4 ? 4 : 16;
+    const std::size_t count = *addr_len == 4 ? 1 : *addr_len / 16U;
+    for (std::size_t i = 0; i < count && i < kMaxAddresses; ++i) {
+        auto a = p.take(width);
+        if (!a) {
+            out.emplace_back("addresses", std::move(addresses));
+            return core::to_string(ParseError::Truncated);
+        }
+        core::IpAddr ip;
+        ip.family = width == 4 ? 4 : 6;
+        std::copy(a->begin(), a->end(), ip.bytes.begin());
+        addresses.emplace_back(ip.to_string());
+    }
+    out.emplace_back("addresses", std::move(addresses));
+    return {};
+}
+
+std::string_view parse_job_details(ByteReader p, Object& out) {
+    // 8 unknown bytes, then host[64], user[64], title[256] in UCS-2BE (cups-bjnp, SANE).
+    if (!p.skip(8)) {
+        return core::to_string(ParseError::Truncated);
+    }
+    const bool complete = p.remaining() >= (64 + 64 + 256) * 2;
+    out.emplace_back("host", ucs2be_to_utf8(take_upto(p, 128), 64));
+    out.emplace_back("user", ucs2be_to_utf8(take_upto(p, 128), 64));
+    out.emplace_back("title", ucs2be_to_utf8(take_upto(p, 512), kMaxTextUnits));
+    return complete ? std::string_view{} : core::to_string(ParseError::Truncated);
+}
+
+std::string_view parse_identity_reply(const Header& h, ByteReader p, Object& out) {
+    std::string_view id;
+    // BJNP prefixes a big-endian length that counts itself; MFNP sends the bare string.
+    auto b0 = p.peek(0);
+    auto b1 = p.peek(1);
+    if (h.magic != "MFNP" && b0 && b1) {
+        const std::size_t len = (static_cast<std::size_t>(*b0) << 8U) | *b1;
+        p.skip(2);
+        id = text(take_upto(p, len >= 2 ? len - 2 : 0));
+    } else {
+        id = text(p.rest());
+    }
+    id = id.substr(0, kMaxIdString);
+    const DeviceId dev = parse_device_id(id);
+    out.emplace_back("id_string", std::string(id));
+    if (!dev.manufacturer.empty()) {
+        out.emplace_back("manufacturer", dev.manufacturer);
+    }
+    if (!dev.model.empty()) {
+        out.emplace_back("model", dev.model);
+    }
+    if (!dev.command_set.empty()) {
+        out.emplace_back("command_set", dev.command_set);
+    }
+    return {};
+}
+
+std::string_view parse_status_reply(ByteReader p, Object& out) {
+    const auto rest = text(p.rest());
+    if (rest.starts_with("<?xml")) {
+        out.emplace_back("status", std::string(rest.substr(0, 512)));
+        return {};
+    }
+    auto len = p.u16be();
+    if (!len) {
+        return {};
+    }
+    out.emplace_back("status", trimmed(text(take_upto(p, std::min<std::size_t>(*len, 512)))));
+    return {};
+}
+
+}  // namespace
+
+bool has_magic(Bytes b) noexcept {
+    if (b.size() < 4) {
+        return false;
+    }
+    const auto head = text(b.first(4));
+    return std::find(kMagics.begin(), kMagics.end(), head) != kMagics.end();
+}
+
+bool known_command(std::uint8_t code) noexcept {
+    switch (code) {
+        case 0x01:
+        case 0x02:
+        case 0x10:
+        case 0x11:
+        case 0x20:
+        case 0x21:
+        case 0x30:
+        case 0x32:
+            return true;
+        default:
+            return false;
+    }
+}
+
+const char* command_name(std::uint8_t code) noexcept {
+    switch (code) {
+        case 0x01:
+            return "discover";
+        case 0x02:
+            return "start_scan";
+        case 0x10:
+            return "job_details";
+        case 0x11:
+            return "close";
+        case 0x20:
+            return "status";
+        case 0x21:
+            return "data";
+        case 0x30:
+            return "identity";
+        case 0x32:
+            return "scan_poll";
+        default:
+            return "unknown";
+    }
+}
+
+core::Result<Header> parse_header(ByteReader& r) noexcept {
+    auto magic = r.take(4);
+    auto dev = r.u8();
+    auto code = r.u8();
+    auto reserved = r.u16be();
+    auto seq = r.u16be();
+    auto session = r.u16be();
+    auto len = r.u32be();
+    if (r.failed()) {
+        return core::unexpected(ParseError::Truncated);
+    }
+    if (!has_magic(*magic)) {
+        return core::unexpected(ParseError::Invalid);
+    }
+    const std::uint8_t base = *dev & 0x7fU;
+    if ((base != 0x01 && base != 0x02) || (*dev & 0x7cU) != 0 || *reserved != 0) {
+        return core::unexpected(ParseError::Invalid);
+    }
+    if (*len > kMaxPayload) {
+        return core::unexpected(ParseError::TooLarge);
+    }
+    Header h;
+    h.magic = std::string(text(*magic));
+    h.dev_type = *dev;
+    h.code = *code;
+    h.seq = *seq;
+    h.session = *session;
+    h.length = *len;
+    return h;
+}
+
+std::string ucs2be_to_utf8(Bytes b, std::size_t max_units) {
+    std::string out;
+    ByteReader r(b);
+    for (std::size_t i = 0; i < max_units; ++i) {
+        auto unit = r.u16be();
+        if (!unit || *unit == 0) {
+            break;
+        }
+        // Lone surrogates are not text: U+FFFD keeps the output valid UTF-8.
+        put_utf8(out, (*unit >= 0xd800 && *unit <= 0xdfff) ? 0xfffdU : *unit);
+    }
+    return out;
+}
+
+DeviceId parse_device_id(std::string_view id) {
+    DeviceId d;
+    while (!id.empty()) {
+        const auto semi = id.find(';');
+        const auto field = id.substr(0, semi);
+        id = semi == std::string_view::npos ? std::string_view{} : id.substr(semi + 1);
+        const auto colon = field.find(':');
+        if (colon == std::string_view::npos) {
+            continue;
+        }
+        const std::string key = upper(trimmed(field.substr(0, colon)));
+        const std::string value = trimmed(field.substr(colon + 1));
+        if (key == "MFG" || key == "MANUFACTURER") {
+            d.manufacturer = value;
+        } else if (key == "MDL" || key == "MODEL") {
+            d.model = value;
+        } else if (key == "CMD" || key == "COMMAND SET") {
+            d.command_set = value;
+        } else if (key == "DES" || key == "DESCRIPTION") {
+            d.description = value;
+        }
+    }
+    if (d.model.empty() && !d.description.empty()) {
+        d.model = d.description;
+    }
+    return d;
+}
+
+std::string_view parse_payload(const Header& h, Bytes payload, bool udp, Object& out) {
+    ByteReader p(payload);
+    if (!known_command(h.code)) {
+        return core::to_string(ParseError::Unsupported);
+    }
+    switch (h.code) {
+        case 0x01:
+            return h.response() ? parse_discover_reply(p, out) : std::string_view{};
+        case 0x10:
+            return h.response() ? std::string_view{} : parse_job_details(p, out);
+        case 0x20:
+            if (h.response() && udp) {
+                return parse_status_reply(p, out);
+            }
+            return {};
+        case 0x21:
+            if (h.response()) {
+                if (auto n = p.u32be()) {
+                    out.emplace_back("accepted", *n);
+                }
+            }
+            return {};
+        case 0x30:
+            return h.response() ? parse_identity_reply(h, p, out) : std::string_view{};
+        default:
+            return {};
+    }
+}
+
+namespace {
+
+Object header_fields(const Header& h) {
+    return Object{{"magic", h.magic},
+                  {"direction", h.response() ? "response" : "command"},
+                  {"device", h.scanner() ? "scanner" : "printer"},
+                  {"command", command_name(h.code)},
+                  {"code", static_cast<int>(h.code)},
+                  {"seq", static_cast<int>(h.seq)},
+                  {"session", static_cast<int>(h.session)},
+                  {"length", h.length}};
+}
+
+/// Per-direction TCP framing state: header bytes, then the payload (only its head is kept).
+struct Framer {
+    std::array<std::uint8_t, kHeaderLen> header{};
+    std::size_t header_have = 0;
+    bool in_payload = false;
+    std::uint32_t remaining = 0;
+    Header current;
+    std::vector<std::uint8_t> head;
+    bool lost = false;  // after a gap or a bad header: wait for the next magic
+};
+
+class BjnpDissector final : public core::Dissector {
+  public:
+    explicit BjnpDissector(const core::DissectorContext& ctx)
+        : udp_(ctx.transport == core::Transport::Udp) {
+        for (auto& f : framers_) {
+            f.head.reserve(kPayloadHeadCap);
+        }
+    }
+
+    void on_data(core::Direction dir, Bytes data, core::Timestamp ts,
+                 core::AppEventSink& sink) noexcept override {
+        if (udp_) {
+            on_datagram(dir, data, ts, sink);
+            return;
+        }
+        feed(framers_.at(static_cast<std::size_t>(dir)), dir, data, ts, sink);
+    }
+    void on_gap(core::Direction dir, std::size_t /*length*/) noexcept override {
+        auto& f = framers_.at(static_cast<std::size_t>(dir));
+        f = Framer{};
+        f.lost = true;
+    }
+    [[nodiscard]] bool detached() const noexcept override { return violations_ >= kMaxViolations; }
+
+  private:
+    void emit(core::Direction dir, core::Timestamp ts, const Header& h, Bytes payload,
+              std::string_view violation, core::AppEventSink& sink) {
+        core::AppEvent ev;
+        ev.ts = ts;
+        ev.dir = dir;
+        ev.proto = "bjnp";
+        ev.name = command_name(h.code);
+        ev.fields = header_fields(h);
+        const auto parse_violation = parse_payload(h, payload, udp_, ev.fields);
+        if (violation.empty()) {
+            violation = parse_violation;
+        }
+        ev.from_printer = h.response();
+        if (h.response()) {
+            ev.fields.emplace_back("paired", take_request(h));
+        } else {
+            remember_request(h);
+        }
+        if (!violation.empty()) {
+            ev.violation = violation;
+            ev.fields.emplace_back("violation", std::string(violation));
+            ++violations_;
+        }
+        sink.on_app_event(std::move(ev));
+    }
+
+    void emit_malformed(core::Direction dir, core::Timestamp ts, ParseError err, Bytes data,
+                        core::AppEventSink& sink) {
+        core::AppEvent ev;
+        ev.ts = ts;
+        ev.dir = dir;
+        ev.proto = "bjnp";
+        ev.name = "malformed";
+        ev.violation = core::to_string(err);
+        ev.fields = Object{{"direction", dir == core::Direction::ToServer ? "command" : "response"},
+                           {"command", "malformed"},
+                           {"violation", core::to_string(err)},
+                           {"captured", static_cast<std::uint64_t>(data.size())}};
+        if (data.size() >= 4) {
+            ev.fields.insert(ev.fields.begin(), {"magic", std::string(text(data.first(4)))});
+        }
+        ++violations_;
+        sink.on_app_event(std::move(ev));
+    }
+
+    void on_datagram(core::Direction dir, Bytes data, core::Timestamp ts,
+                     core::AppEventSink& sink) {
+        ByteReader r(data);
+        auto h = parse_header(r);
+        if (!h) {
+            emit_malformed(dir, ts, h.error(), data, sink);
+            return;
+        }
+        // In a datagram the length field must describe exactly the bytes that follow.
+        std::string_view violation;
+        if (h->length > r.remaining()) {
+            violation = core::to_string(ParseError::Truncated);
+        } else if (h->length < r.remaining()) {
+            violation = core::to_string(ParseError::Invalid);
+        }
+        emit(dir, ts, *h, take_upto(r, h->length), violation, sink);
+    }
+
+    void feed(Framer& f, core::Direction dir, Bytes data, core::Timestamp ts,
+              core::AppEventSink& sink) {
+        ByteReader r(data);
+        while (r.remaining() > 0) {
+            if (f.lost && !resync(f, r)) {
+                return;
+            }
+            if (!f.in_payload) {
+                const auto chunk = take_upto(r, kHeaderLen - f.header_have);
+                std::copy(chunk.begin(), chunk.end(),
+                          f.header.begin() + static_cast<long>(f.header_have));
+                f.header_have += chunk.size();
+                if (f.header_have < kHeaderLen) {
+                    return;  // wait for the rest of the header
+                }
+                ByteReader hr(f.header);
+                auto h = parse_header(hr);
+                f.header_have = 0;
+                if (!h) {
+                    emit_malformed(dir, ts, h.error(), f.header, sink);
+                    f.lost = true;
+                    continue;
+                }
+                f.current = *h;
+                f.in_payload = true;
+                f.remaining = h->length;
+                f.head.clear();
+            }
+            const auto chunk = take_upto(r, f.remaining);
+            const std::size_t keep = std::min(chunk.size(), kPayloadHeadCap - f.head.size());
+            f.head.insert(f.head.end(), chunk.begin(), chunk.begin() + static_cast<long>(keep));
+            f.remaining -= static_cast<std::uint32_t>(chunk.size());
+            if (f.remaining == 0) {
+                f.in_payload = false;
+                emit(dir, ts, f.current, f.head, {}, sink);
+            }
+        }
+    }
+
+    /// Skips to the next known magic in the stream; false when this chunk has none.
+    static bool resync(Framer& f, ByteReader& r) {
+        while (r.remaining() >= 4) {
+            if (has_magic(r.rest())) {
+                f = Framer{};
+                return true;
+            }
+            r.skip(1);
+        }
+        r.skip(r.remaining());
+        return false;
+    }
+
+    void remember_request(const Header& h) {
+        if (outstanding_.size() == kMaxOutstanding) {
+            outstanding_.erase(outstanding_.begin());
+        }
+        outstanding_.emplace_back(h.code, h.seq);
+    }
+    bool take_request(const Header& h) {
+        auto it =
+            std::find(outstanding_.begin(), outstanding_.end(), std::make_pair(h.code, h.seq));
+        if (it == outstanding_.end()) {
+            return false;
+        }
+        outstanding_.erase(it);
+        return true;
+    }
+
+    bool udp_;
+    std::array<Framer, 2> framers_;
+    std::vector<std::pair<std::uint8_t, std::uint16_t>> outstanding_;
+    std::uint32_t violations_ = 0;
+};
+
+core::Confidence probe(Bytes first, core::Direction /*dir*/) noexcept {
+    if (has_magic(first)) {
+        return core::Confidence::Yes;
+    }
+    // A first segment shorter than the magic cannot be judged yet.
+    if (first.size() < 4) {
+        for (auto m : kMagics) {
+            if (m.starts_with(text(first))) {
+                return core::Confidence::Maybe;
+            }
+        }
+    }
+    return core::Confidence::No;
+}
+
+std::unique_ptr<core::Dissector> make(const core::DissectorContext& ctx) {
+    return std::make_unique<BjnpDissector>(ctx);
+}
+
+}  // namespace
+}  // namespace printwatch::dissect::bjnp
+
+namespace printwatch::dissectors {
+
+const core::DissectorInfo& bjnp_info() {
+    static const core::DissectorInfo kInfo{
+        "bjnp", true, true, "bjnp", &dissect::bjnp::probe, &dissect::bjnp::make};
+    return kInfo;
+}
+
+}  // namespace printwatch::dissectors
