@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Command-line contract tests (SPEC §2): exit codes, error messages that name the file, line,
+# flag or interface at fault, partial processing of truncated captures, stdin, --state.
+#   cli_test.sh BINARY REPO_ROOT WORK_DIR
+set -u
+bin=$1; root=$2; work=$3
+rm -rf "$work"; mkdir -p "$work"
+pass=0; fail=0
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$work/err" ] && sed 's/^/     | /' "$work/err"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+# A config with three errors: all three reported with file and line, exit 2.
+cat > "$work/bad.yaml" <<'YAML'
+home_net: [10.0.0.0/33]
+alerts:
+  suppress: -5s
+  attempt_timout: 5s
+YAML
+"$bin" -c "$work/bad.yaml" --check-config 2> "$work/err"; rc=$?
+check "three config errors exit 2" '[ $rc -eq 2 ]'
+check "three config errors all reported with lines" \
+  '[ "$(grep -c "bad.yaml:[0-9]*:" "$work/err")" -eq 3 ] && grep -q "bad.yaml:4: unknown key" "$work/err"'
+
+"$bin" -c "$root/pcaps/inbound-outcomes/config.yaml" --check-config 2> "$work/err"; rc=$?
+check "--check-config accepts a good config" '[ $rc -eq 0 ]'
+"$bin" --check-config -f "tcp port nine" 2> "$work/err"; rc=$?
+check "a bad -f filter is a usage error naming the flag" '[ $rc -eq 2 ] && grep -q -- "-f \"tcp port nine\"" "$work/err"'
+"$bin" 2> "$work/err"; rc=$?
+check "no input is a usage error" '[ $rc -eq 2 ] && grep -q "give -r FILE or -i IFACE" "$work/err"'
+"$bin" -r x.pcap --bogus 2> "$work/err"; rc=$?
+check "an unknown flag is a usage error" '[ $rc -eq 2 ]'
+
+# Nonexistent file and interface: exit 1, the error names them.
+"$bin" -r "$work/missing.pcap" 2> "$work/err"; rc=$?
+check "missing file exits 1 naming it" '[ $rc -eq 1 ] && grep -q "missing.pcap" "$work/err"'
+"$bin" -i pwnope0 --metrics 127.0.0.1:0 2> "$work/err"; rc=$?
+check "missing interface exits 1 naming it" '[ $rc -eq 1 ] && grep -q "pwnope0" "$work/err"'
+echo "not a capture" > "$work/garbage.pcap"
+"$bin" -r "$work/garbage.pcap" 2> "$work/err"; rc=$?
+check "a file that is not a capture exits 1 naming it" '[ $rc -eq 1 ] && grep -q "garbage.pcap" "$work/err"'
+
+# A truncated capture: a clear error, exit 0, and the readable packets processed.
+src="$root/pcaps/alert-flood/input.pcap"
+size=$(stat -c %s "$src")
+head -c $((size - 30)) "$src" > "$work/cut.pcap"
+"$bin" -r "$work/cut.pcap" -c "$root/pcaps/alert-flood/config.yaml" --eve "$work/cut.jsonl" \
+  --metrics-file "$work/cut.prom" 2> "$work/err"; rc=$?
+check "truncated capture exits 0" '[ $rc -eq 0 ]'
+check "truncated capture error names the file" 'grep -q "cut.pcap: truncated" "$work/err"'
+check "truncated capture: readable packets processed" \
+  'grep -q "printwatch_capture_packets_total{interface=\"cut.pcap\"} 29" "$work/cut.prom" && grep -q "printwatch_decode_errors_total{layer=\"capture\",reason=\"truncated\"} 1" "$work/cut.prom"'
+
+# stdin replay gives the same events as the file.
+"$bin" -r - -c "$root/pcaps/scan/config.yaml" --eve "$work/stdin.jsonl" < "$root/pcaps/scan/input.pcap" 2> "$work/err"
+"$bin" -r "$root/pcaps/scan/input.pcap" -c "$root/pcaps/scan/config.yaml" --eve "$work/file.jsonl" 2> "$work/err"
+check "-r - reads stdin" 'diff <(sed "s/stdin/IN/g" "$work/stdin.jsonl") <(sed "s/input.pcap/IN/g" "$work/file.jsonl") > /dev/null'
+
+# Several -r files form one run.
+"$bin" -r "$root/pcaps/scan/input.pcap" -r "$root/pcaps/decoys/input.pcap" --metrics-file "$work/two.prom" 2> "$work/err"; rc=$?
+check "several -r files are replayed in one run" \
+  '[ $rc -eq 0 ] && grep -q "interface=\"input.pcap\"} 17" "$work/two.prom"'
+
+# --state: clients learned in the first run are trusted in the second (learning is over).
+printf 'learning: {period: 1s}\n' > "$work/learn.yaml"
+"$bin" -r "$root/pcaps/untrusted-client/input.pcap" -c "$work/learn.yaml" --state "$work/state.json" --eve "$work/run1.jsonl" 2> "$work/err"
+check "--state file written with the learned client" 'grep -q "\"10.1.2.15\"" "$work/state.json"'
+check "first run: clients after the learning period alert" 'grep -q "\"src_ip\":\"10.1.7.7\".*printer.unknown_client" "$work/run1.jsonl"'
+"$bin" -r "$root/pcaps/untrusted-client/input.pcap" -c "$work/learn.yaml" --state "$work/state.json" --eve "$work/run2.jsonl" 2> "$work/err"
+check "second run: the learned client stays trusted" \
+  '! grep -q "\"src_ip\":\"10.1.2.15\".*printer.unknown_client" "$work/run2.jsonl" && grep -q "\"src_ip\":\"10.1.9.9\".*printer.unknown_client" "$work/run2.jsonl"'
+echo '{"version": 1, "clients": [' > "$work/torn.json"
+"$bin" -r "$root/pcaps/scan/input.pcap" --state "$work/torn.json" 2> "$work/err"; rc=$?
+check "a corrupt state file is an error naming it" '[ $rc -eq 1 ] && grep -q "torn.json" "$work/err"'
+
+# Packet counts agree with tshark for every bundled capture, with no decode errors.
+if command -v tshark > /dev/null; then
+  for f in "$root"/pcaps/*/input.pcap*; do
+    case_name=$(basename "$(dirname "$f")")
+    want=$(tshark -r "$f" -T fields -e frame.number 2>/dev/null | wc -l)
+    "$bin" -r "$f" --metrics-file "$work/count.prom" 2> "$work/err"
+    got=$(sed -n 's/^printwatch_capture_packets_total{[^}]*} //p' "$work/count.prom")
+    errors=$(grep '^printwatch_decode_errors_total' "$work/count.prom" | awk '{s+=$2} END {print s+0}')
+    check "packet count of $case_name matches tshark ($want)" '[ "$got" = "$want" ] && [ "$errors" = 0 ]'
+  done
+else
+  bad "tshark not installed"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

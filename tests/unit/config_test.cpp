@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/config_load.h"
+
+#include <catch2/catch.hpp>
+
+using printwatch::app::load_config_text;
+using printwatch::app::parse_duration;
+
+TEST_CASE("An empty config gives the SPEC defaults", "[config]") {
+    auto c = load_config_text("", "empty.yaml");
+    REQUIRE(c);
+    CHECK(c->home_net.size() == 5);
+    CHECK(c->ports.raw == std::vector<std::uint16_t>{9100});
+    CHECK(c->ports.bjnp == std::vector<std::uint16_t>{8611, 8612, 8613, 8614});
+    CHECK(c->ports.mfnp.empty());
+    CHECK(c->alerts.suppress.usec == 300'000'000);
+    CHECK(c->alerts.attempt_timeout.usec == 5'000'000);
+    CHECK(c->alerts.max_per_minute == 600);
+    CHECK(c->limits.flows == 262144);
+    CHECK(c->learning.period.usec == 24LL * 3600 * 1'000'000);
+    CHECK(c->syslog.facility == "local5");
+    CHECK_FALSE(c->has_trusted_clients());
+}
+
+TEST_CASE("The SPEC example config loads", "[config]") {
+    const char* yaml = R"(home_net: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7, fe80::/10]
+printers:
+  - {address: 10.1.0.51, name: canon-3rd-floor}
+trusted_clients: [10.1.2.0/24, 00:11:22:33:44:55]
+learning:
+  period: 24h
+ports: {raw: [9100], bjnp: [8611, 8612, 8613, 8614], mfnp: []}
+alerts:
+  suppress: 300s
+  scan: {ports: 3, hosts: 5, window: 60s}
+  attempt_timeout: 5s
+  max_per_minute: 600
+limits: {flows: 262144, clients: 65536, printers: 4096, stream_bytes: 65536}
+syslog: {facility: local5, queue: 10000}
+)";
+    auto c = load_config_text(yaml, "spec.yaml");
+    REQUIRE(c);
+    REQUIRE(c->printers.size() == 1);
+    CHECK(c->printers[0].name == "canon-3rd-floor");
+    CHECK(c->trusted_networks.size() == 1);
+    CHECK(c->trusted_macs.size() == 1);
+    CHECK(c->in_home_net(*printwatch::core::IpAddr::parse("fe80::1")));
+    CHECK_FALSE(c->in_home_net(*printwatch::core::IpAddr::parse("8.8.8.8")));
+}
+
+TEST_CASE("Three errors are all reported, each with its line", "[config]") {
+    const char* yaml =
+        "home_net: [10.0.0.0/33]\n"
+        "alerts:\n"
+        "  suppress: -5s\n"
+        "  attempt_timout: 5s\n";
+    auto c = load_config_text(yaml, "bad.yaml");
+    REQUIRE_FALSE(c);
+    REQUIRE(c.error().size() == 3);
+    CHECK(c.error()[0].rfind("bad.yaml:1: home_net: '10.0.0.0/33'", 0) == 0);
+    CHECK(c.error()[1].rfind("bad.yaml:3: alerts.suppress: '-5s' is negative", 0) == 0);
+    CHECK(c.error()[2] == "bad.yaml:4: unknown key 'alerts.attempt_timout'");
+}
+
+TEST_CASE("Bad values of every kind are rejected", "[config]") {
+    CHECK_FALSE(load_config_text("surprise: 1\n", "x"));
+    CHECK_FALSE(load_config_text("ports: {raw: [70000]}\n", "x"));
+    CHECK_FALSE(load_config_text("ports: {raw: [0]}\n", "x"));
+    CHECK_FALSE(load_config_text("trusted_clients: [not-an-address]\n", "x"));
+    CHECK_FALSE(load_config_text("printers: [{name: nameless}]\n", "x"));
+    CHECK_FALSE(load_config_text("limits: {flows: 0}\n", "x"));
+    CHECK_FALSE(load_config_text("alerts: {attempt_timeout: 0s}\n", "x"));
+    CHECK_FALSE(load_config_text("syslog: {facility: local9}\n", "x"));
+    CHECK_FALSE(load_config_text("home_net: [10.1.2.3/8]\n", "x"));  // host bits set
+    auto syntax = load_config_text("home_net: [10.0.0.0/8\n", "syntax.yaml");
+    REQUIRE_FALSE(syntax);
+    CHECK(syntax.error()[0].rfind("syntax.yaml:", 0) == 0);
+}
+
+TEST_CASE("Durations", "[config]") {
+    CHECK(parse_duration("300s")->usec == 300'000'000);
+    CHECK(parse_duration("5m")->usec == 300'000'000);
+    CHECK(parse_duration("24h")->usec == 86'400'000'000);
+    CHECK(parse_duration("250ms")->usec == 250'000);
+    CHECK(parse_duration("7")->usec == 7'000'000);
+    CHECK_FALSE(parse_duration("-1s"));
+    CHECK_FALSE(parse_duration("5 fortnights"));
+    CHECK_FALSE(parse_duration("s"));
+    CHECK_FALSE(parse_duration("999999999999999999d"));
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "flow/flow_table.h"
+#include "flow/stream.h"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace printwatch;  // NOLINT(google-build-using-namespace)
+
+namespace {
+struct Recorder final : flow::FlowEndHandler {
+    std::vector<std::pair<std::uint64_t, flow::EndReason>> ended;
+    void on_flow_end(core::Flow& f, flow::EndReason r, core::Timestamp /*now*/) override {
+        ended.emplace_back(f.id, r);
+    }
+};
+core::DecodedPacket packet(const char* src, std::uint16_t sport, const char* dst,
+                           std::uint16_t dport, std::uint8_t proto, std::uint8_t flags,
+                           std::int64_t usec, std::uint32_t seq = 1) {
+    core::DecodedPacket p;
+    p.src = *core::IpAddr::parse(src);
+    p.dst = *core::IpAddr::parse(dst);
+    p.sport = sport;
+    p.dport = dport;
+    p.ip_proto = proto;
+    p.kind = proto == 6 ? core::PacketKind::Tcp : core::PacketKind::Udp;
+    p.tcp_flags = flags;
+    p.seq = seq;
+    p.ts = core::Timestamp{usec};
+    return p;
+}
+constexpr std::int64_t kSec = 1'000'000;
+}  // namespace
+
+TEST_CASE("FlowTable orients flows by SYN and finds both directions", "[flow]") {
+    core::Stats stats;
+    Recorder rec;
+    core::LimitsConfig limits;
+    flow::FlowTable t(limits, stats, rec, 1);
+    auto a = t.observe(packet("203.0.113.7", 40000, "10.1.0.50", 9100, 6, 0x02, 0), true);
+    CHECK(a.created);
+    CHECK(a.dir == core::Direction::ToServer);
+    CHECK(a.flow->client.to_string() == "203.0.113.7");
+    auto b = t.observe(packet("10.1.0.50", 9100, "203.0.113.7", 40000, 6, 0x12, 10), false);
+    CHECK_FALSE(b.created);
+    CHECK(b.dir == core::Direction::ToClient);
+    CHECK(b.flow == a.flow);
+    CHECK(b.flow->syn_ack_seen);
+    CHECK(t.size() == 1);
+}
+
+TEST_CASE("A retransmitted SYN is the same flow; a new ISN is a new one", "[flow]") {
+    core::Stats stats;
+    Recorder rec;
+    flow::FlowTable t(core::LimitsConfig{}, stats, rec, 1);
+    auto a = t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, 0, 99), true);
+    const auto id = a.flow->id;
+    auto b = t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, kSec, 99), true);
+    CHECK_FALSE(b.created);
+    CHECK(b.flow->id == id);
+    auto c =
+        t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, 2 * kSec, 5000), true);
+    CHECK(c.created);
+    CHECK(c.flow->id != id);
+    REQUIRE(rec.ended.size() == 1);
+    CHECK(rec.ended[0].second == flow::EndReason::Replaced);
+}
+
+TEST_CASE("UDP flows end after 60 s idle: the next datagram opens a new flow", "[flow]") {
+    core::Stats stats;
+    Recorder rec;
+    flow::FlowTable t(core::LimitsConfig{}, stats, rec, 1);
+    auto a = t.observe(packet("198.51.100.9", 5000, "10.1.0.51", 8611, 17, 0, 0), true);
+    CHECK(a.created);
+    auto b = t.observe(packet("198.51.100.9", 5000, "10.1.0.51", 8611, 17, 0, 59 * kSec), true);
+    CHECK_FALSE(b.created);
+    auto c = t.observe(packet("198.51.100.9", 5000, "10.1.0.51", 8611, 17, 0, 120 * kSec), true);
+    CHECK(c.created);
+    CHECK(rec.ended.size() == 1);
+    t.expire(core::Timestamp{500 * kSec});
+    CHECK(t.size() == 0);
+    CHECK(rec.ended.size() == 2);
+}
+
+TEST_CASE("A full table evicts the least recently used flow and counts it", "[flow]") {
+    core::Stats stats;
+    Recorder rec;
+    core::LimitsConfig limits;
+    limits.flows = 16;
+    flow::FlowTable t(limits, stats, rec, 1);
+    for (int i = 0; i < 20; ++i) {
+        const std::string src = "203.0.113." + std::to_string(i + 1);
+        t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i), true);
+    }
+    CHECK(t.size() == 16);
+    CHECK(rec.ended.size() == 4);
+    CHECK(rec.ended[0].first == 1);  // the oldest went first
+    CHECK(rec.ended[0].second == flow::EndReason::Evicted);
+    CHECK(stats.value("printwatch_flow_evictions_total") == 4);
+}
+
+namespace {
+struct Collected {
+    std::string data;
+    std::vector<std::size_t> gaps;
+    flow::StreamReassembler::DataFn on_data() {
+        return [this](core::Bytes b) { data.append(core::as_text(b)); };
+    }
+    flow::StreamReassembler::GapFn on_gap() {
+        return [this](std::size_t n) { gaps.push_back(n); };
+    }
+};
+core::Bytes bytes(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};  // NOLINT: test data
+}
+}  // namespace
+
+TEST_CASE("Stream reassembly: in order, out of order, overlap, retransmission", "[flow][stream]") {
+    flow::StreamReassembler s;
+    Collected c;
+    s.set_isn(99);  // data starts at 100
+    const std::string line1 = "@PJL FSUP";
+    const std::string line2 = "LOAD NAME=\"../../etc/passwd\"\n";
+    s.on_segment(100 + static_cast<std::uint32_t>(line1.size()), bytes(line2), c.on_data(),
+                 c.on_gap());
+    CHECK(c.data.empty());  // held until the hole is filled
+    CHECK(s.buffered() == line2.size());
+    s.on_segment(100, bytes(line1), c.on_data(), c.on_gap());
+    CHECK(c.data == line1 + line2);
+    CHECK(s.buffered() == 0);
+    s.on_segment(100, bytes(line1), c.on_data(), c.on_gap());  // full retransmission
+    CHECK(c.data == line1 + line2);
+    const auto next = 100 + static_cast<std::uint32_t>(line1.size() + line2.size());
+    s.on_segment(next - 3, bytes("wd\nXY"), c.on_data(), c.on_gap());  // overlaps 3 bytes
+    CHECK(c.data == line1 + line2 + "XY");
+    CHECK(c.gaps.empty());
+}
+
+TEST_CASE("Stream reassembly declares a gap when the buffer would overflow", "[flow][stream]") {
+    flow::StreamReassembler s(16, 4);
+    Collected c;
+    s.set_isn(0);
+    s.on_segment(11, bytes("0123456789"), c.on_data(), c.on_gap());  // hole of 10 bytes
+    s.on_segment(31, bytes("abcdefghij"), c.on_data(), c.on_gap());  // would exceed 16 bytes
+    REQUIRE(c.gaps.size() == 1);  // the first hole was given up to make room
+    CHECK(c.gaps[0] == 10);
+    CHECK(c.data == "0123456789");
+    CHECK(s.buffered() == 10);
+    s.flush(c.on_data(), c.on_gap());  // flow end: the second hole is a gap too
+    REQUIRE(c.gaps.size() == 2);
+    CHECK(c.data == "0123456789abcdefghij");
+    CHECK(s.buffered() == 0);
+}
+
+TEST_CASE("Stream reassembly handles sequence wrap-around", "[flow][stream]") {
+    flow::StreamReassembler s;
+    Collected c;
+    s.set_isn(0xfffffffdU);  // data at 0xfffffffe
+    s.on_segment(0x00000001U, bytes("CD"), c.on_data(), c.on_gap());
+    s.on_segment(0xfffffffeU, bytes("AB@"), c.on_data(), c.on_gap());
+    CHECK(c.data == "AB@CD");
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/stats.h"
+#include "exporters/eve_writer.h"
+#include "exporters/json_text.h"
+#include "exporters/metrics_text.h"
+
+#include <catch2/catch.hpp>
+
+using namespace printwatch;  // NOLINT(google-build-using-namespace)
+
+namespace {
+std::string json(std::string_view s) {
+    std::string out;
+    exporters::append_json_string(out, s);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("Untrusted text cannot break a JSON line or inject fields", "[json]") {
+    CHECK(json("plain") == "\"plain\"");
+    CHECK(json("a\"b\\c") == "\"a\\\"b\\\\c\"");
+    CHECK(json("job\r\n{\"x\":1}") == "\"job\\u000d\\u000a{\\\"x\\\":1}\"");
+    CHECK(json("\x1b%-12345X") == "\"\\u001b%-12345X\"");
+    CHECK(json("caf\xc3\xa9") == "\"caf\xc3\xa9\"");             // valid UTF-8 passes through
+    CHECK(json("bad\xff\xc3(") == "\"bad\\\\xff\\\\xc3(\"");     // invalid bytes become \xNN text
+    CHECK(json("\xed\xa0\x80") == "\"\\\\xed\\\\xa0\\\\x80\"");  // surrogate: not UTF-8
+    std::string big(5000, 'A');
+    CHECK(json(big).size() == exporters::kMaxStringBytes + 2 + 3);
+}
+
+TEST_CASE("Syslog sanitizing escapes the SD-PARAM specials", "[json]") {
+    CHECK(exporters::sanitize_text("a]b\"c\\d\n", "]\"") == "a\\]b\\\"c\\\\d\\x0a");
+}
+
+TEST_CASE("EVE serialization has the Suricata key order", "[json]") {
+    core::EveEvent e;
+    e.ts = core::Timestamp{1700000000'000001};
+    e.flow_id = 3;
+    e.in_iface = "eth0";
+    e.event_type = "alert";
+    e.vlan_count = 1;
+    e.vlan = {10, 0};
+    e.tuple = core::EventTuple{*core::IpAddr::parse("192.168.1.52"),
+                               *core::IpAddr::parse("8.8.8.8"), 54585, 53, 17};
+    e.app_proto = "bjnp";
+    core::Signature sig{1001, 1, "printer.inbound_attempt", "msg", "cat", 1};
+    e.alert = &sig;
+    e.body_key = "printwatch";
+    e.body = core::Object{
+        {"kind", "printer.inbound_attempt"}, {"n", 2}, {"list", core::Array{"a", true}}};
+    CHECK(exporters::serialize(e) ==
+          R"({"timestamp":"2023-11-14T22:13:20.000001+0000","flow_id":3,"in_iface":"eth0",)"
+          R"("event_type":"alert","vlan":[10],"src_ip":"192.168.1.52","src_port":54585,)"
+          R"("dest_ip":"8.8.8.8","dest_port":53,"proto":"UDP",)"
+          R"("community_id":"1:d/FP5EW3wiY1vCndhwleRRKHowQ=","app_proto":"bjnp",)"
+          R"("alert":{"action":"allowed","gid":1,"signature_id":1001,"rev":1,"signature":"msg",)"
+          R"("category":"cat","severity":1},"printwatch":{"kind":"printer.inbound_attempt","n":2,)"
+          R"("list":["a",true]}})");
+}
+
+TEST_CASE("Metrics text format: HELP, TYPE, escaped labels", "[metrics]") {
+    core::Stats stats;
+    auto fam = stats.family("printwatch_test_total", "A test counter", core::MetricType::Counter);
+    stats.add(stats.series(fam, {{"printer", "a\"b\\c\nd"}}), 3);
+    auto g = stats.family("printwatch_gauge", "A gauge", core::MetricType::Gauge);
+    stats.set(stats.series(g), 1467725385.329792);
+    const auto text = exporters::render_metrics_text(stats);
+    CHECK(text ==
+          "# HELP printwatch_test_total A test counter\n"
+          "# TYPE printwatch_test_total counter\n"
+          "printwatch_test_total{printer=\"a\\\"b\\\\c\\nd\"} 3\n"
+          "# HELP printwatch_gauge A gauge\n"
+          "# TYPE printwatch_gauge gauge\n"
+          "printwatch_gauge 1467725385.329792\n");
+}
