@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: Apache-2.0
+// \summary: raw TCP 9100 (AppSocket/JetDirect) dissector: PJL, PostScript, PCL, back-channel.
+//
+// Reference: reference/protocols.md Part 2. There is no framing on 9100: the client writes a
+// job (UEL, PJL lines, then a page description language) and the printer may answer on the
+// same connection (PJL replies ending in form feed, FSUPLOAD data, PostScript output).
+//
+//   client:  [ESC%-12345X] @PJL ... LF  @PJL ENTER LANGUAGE=X LF  <PDL bytes> [ESC%-12345X] ...
+//   printer: @PJL INFO ID CRLF "model" CRLF FF    @PJL FSUPLOAD ... SIZE=n CRLF <n bytes> FF
+//
+// Modes per client stream: PJL lines (bounded at kMaxPjlLine), PostScript (operator scanner),
+// PCL 5 (escape scanner), PCL XL and other data (skipped). Every mode watches for UEL, which
+// returns to PJL; "%!", ESC E and ") HP-PCL XL;" are recognised without ENTER LANGUAGE.
+// Records: `pjl` per command line and per reply, `postscript` per table operator and per
+// back-channel output, `pcl` per inquiry/macro command. Memory per flow is bounded: one line
+// buffer per direction and the scanners' fixed-size state; job data is never buffered.
+#include "raw9100.h"
+
+#include "core/dissector.h"
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace printwatch::dissect::raw9100 {
+
+using core::AppEvent;
+using core::AppEventSink;
+using core::Bytes;
+using core::Direction;
+using core::Object;
+
+namespace {
+
+constexpr std::size_t kDetectBytes = 16;  // enough to tell "@PJL" from a PDL start
+constexpr std::size_t kMaxReplyValues = 16;
+constexpr std::size_t kMaxValue = 256;
+constexpr std::size_t kMaxOutput = 256;
+
+enum class Mode : std::uint8_t { Pjl, PostScript, Pcl, PclXl, Data };
+
+const char* mode_name(Mode m) {
+    switch (m) {
+        case Mode::Pjl:
+            return "pjl";
+        case Mode::PostScript:
+            return "postscript";
+        case Mode::Pcl:
+            return "pcl";
+        case Mode::PclXl:
+            return "pclxl";
+        case Mode::Data:
+            return "data";
+    }
+    return "data";
+}
+
+/// What a non-PJL stream start is (file(1) magic, protocols.md §2.4-2.5).
+Mode detect_language(std::string_view s) {
+    while (s.starts_with(kUel)) {
+        s.remove_prefix(kUel.size());
+    }
+    while (!s.empty() && (s.front() == '\x04' || s.front() == '\r' || s.front() == '\n')) {
+        s.remove_prefix(1);
+    }
+    if (s.starts_with("%!")) {
+        return Mode::PostScript;
+    }
+    if (s.starts_with("\x1b")) {
+        return Mode::Pcl;
+    }
+    if (s.size() > 2 && (s[0] == ')' || s[0] == '(' || s[0] == '\'') &&
+        s.substr(1).starts_with(" HP-PCL XL")) {
+        return Mode::PclXl;
+    }
+    return Mode::Data;
+}
+
+Mode language_mode(std::string_view lang) {
+    if (lang.starts_with("POSTSCRIPT")) {
+        return Mode::PostScript;
+    }
+    if (lang == "PCL") {
+        return Mode::Pcl;
+    }
+    return lang.starts_with("PCLXL") ? Mode::PclXl : Mode::Data;
+}
+
+/// True while `s` could still become "@PJL" (case-insensitively), after an optional UEL.
+bool could_be_pjl(std::string_view s) {
+    while (s.starts_with(kUel)) {
+        s.remove_prefix(kUel.size());
+    }
+    if (kUel.starts_with(s)) {
+        return true;  // a UEL still arriving
+    }
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\r' || s.front() == '\n')) {
+        s.remove_prefix(1);
+    }
+    constexpr std::string_view kAt = "@PJL";
+    for (std::size_t i = 0; i < std::min(s.size(), kAt.size()); ++i) {
+        if (std::toupper(static_cast<unsigned char>(s[i])) != kAt[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string unquote(std::string_view s) {
+    while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) {
+        s.remove_suffix(1);
+    }
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+        s = s.substr(1, s.size() - 2);
+    }
+    return std::string(s.substr(0, kMaxValue));
+}
+
+class Raw9100Dissector final : public core::Dissector {
+  public:
+    void on_data(Direction dir, Bytes data, core::Timestamp ts,
+                 AppEventSink& sink) noexcept override {
+        ts_ = ts;
+        sink_ = &sink;
+        if (dir == Direction::ToServer) {
+            client(data);
+        } else {
+            printer(data);
+        }
+    }
+    void on_gap(Direction dir, std::size_t /*length*/) noexcept override {
+        // Bytes are lost: a half line would be misread, so drop it and wait for the next UEL
+        // or line (PJL), or keep scanning (PDL modes re-synchronise on their own).
+        if (dir == Direction::ToServer) {
+            line_.clear();
+            oversized_ = false;
+        } else {
+            reply_line_.clear();
+        }
+    }
+    void on_end(core::Timestamp ts, AppEventSink& sink) noexcept override {
+        ts_ = ts;
+        sink_ = &sink;
+        if (oversized_) {
+            pjl_line(line_, line_length_);
+        }
+        if (!reply_command_.empty()) {
+            emit_reply();
+        }
+        emit_output();
+    }
+    [[nodiscard]] bool detached() const noexcept override { return false; }
+
+  private:
+    // ------------------------------------------------------------------ client -> printer
+    void client(Bytes data) {
+        std::size_t i = 0;
+        while (i < data.size()) {
+            if (mode_ == Mode::Pjl) {
+                i += pjl_bytes(data.subspan(i));
+            } else {
+                i += pdl_bytes(data.subspan(i));
+            }
+        }
+    }
+
+    /// Consumes PJL-mode bytes; returns how many (may stop early on a mode switch).
+    std::size_t pjl_bytes(Bytes data) {
+        for (std::size_t i = 0; i < data.size(); ++i) {
+            const char c = static_cast<char>(data[i]);
+            if (c == '\n') {
+                const auto length = line_length_;
+                line_length_ = 0;
+                if (!line_.empty() || oversized_) {
+                    std::string line = std::move(line_);
+                    line_.clear();
+                    pjl_line(line, length);
+                    if (mode_ != Mode::Pjl) {
+                        return i + 1;
+                    }
+                }
+                continue;
+            }
+            ++line_length_;
+            if (line_.size() < kMaxPjlLine) {
+                line_.push_back(c);
+            } else {
+                oversized_ = true;  // keep counting; the record keeps the first kMaxPjlLine bytes
+            }
+            if (!oversized_ && line_.size() <= kDetectBytes && !could_be_pjl(line_)) {
+                // Not a PJL line: page description data without ENTER LANGUAGE.
+                switch_mode(detect_language(line_));
+                std::string pending = std::move(line_);
+                line_.clear();
+                line_length_ = 0;
+                scan_pdl(pending);
+                return i + 1;
+            }
+        }
+        return data.size();
+    }
+
+    void pjl_line(std::string_view line, std::size_t length) {
+        const bool oversized = oversized_;
+        oversized_ = false;
+        auto cmd = parse_pjl_line(line);
+        if (!cmd) {
+            if (oversized) {
+                switch_mode(detect_language(line));  // a long non-PJL "line" is PDL data
+            }
+            return;
+        }
+        AppEvent ev = event("pjl", Direction::ToServer, cmd->command);
+        ev.fields.emplace_back("direction", "request");
+        ev.fields.emplace_back("command", cmd->command);
+        ev.fields.emplace_back("args", cmd->args);
+        ev.fields.emplace_back("category", to_string(cmd->category));
+        if (!cmd->path.empty() || cmd->category == Category::FsAccess) {
+            ev.fields.emplace_back("path", cmd->path);
+            ev.fields.emplace_back("traversal", cmd->traversal);
+        }
+        if (cmd->size) {
+            ev.fields.emplace_back("size", *cmd->size);
+        }
+        if (cmd->pret_delimiter) {
+            pret_ = true;
+        }
+        if (pret_) {
+            ev.fields.emplace_back("tool", "PRET");
+        }
+        if (cmd->command.starts_with("DEFAULT")) {
+            ev.fields.emplace_back("default_count", ++default_writes_);
+        }
+        if (cmd->job_password) {
+            ev.fields.emplace_back("job_password_count", ++job_passwords_);
+        }
+        if (oversized) {
+            ev.fields.emplace_back("oversized", true);
+            ev.fields.emplace_back("line_length", static_cast<std::uint64_t>(length));
+        }
+        emit(std::move(ev));
+        if (!cmd->language.empty()) {
+            switch_mode(language_mode(cmd->language));
+        } else if (cmd->command == "FSDOWNLOAD" && cmd->size) {
+            data_remaining_ = *cmd->size;  // the file's bytes follow the line
+            switch_mode(Mode::Data);
+        }
+    }
+
+    void switch_mode(Mode m) {
+        mode_ = m;
+        uel_matched_ = 0;
+    }
+
+    /// Consumes PDL-mode bytes up to and including a UEL (which returns to PJL).
+    std::size_t pdl_bytes(Bytes data) {
+        std::size_t start = 0;
+        if (mode_ == Mode::Data && data_remaining_ > 0) {
+            start = static_cast<std::size_t>(std::min<std::uint64_t>(data_remaining_, data.size()));
+            data_remaining_ -= start;
+        }
+        for (std::size_t i = start; i < data.size(); ++i) {
+            const char c = static_cast<char>(data[i]);
+            if (c == kUel[uel_matched_]) {
+                if (++uel_matched_ == kUel.size()) {
+                    scan_pdl(core::as_text(data.subspan(start, i + 1 - start)));
+                    switch_mode(Mode::Pjl);
+                    line_.clear();
+                    line_length_ = 0;
+                    return i + 1;
+                }
+            } else {
+                uel_matched_ = c == kUel[0] ? 1 : 0;
+            }
+        }
+        scan_pdl(core::as_text(data.subspan(start)));
+        return data.size();
+    }
+
+    void scan_pdl(std::string_view data) {
+        if (mode_ == Mode::PostScript) {
+            ps_.feed(data, [this](PsOperator&& op) { postscript(std::move(op)); });
+        } else if (mode_ == Mode::Pcl) {
+            pcl_.feed(data, [this](PclCommand&& c) { pcl(std::move(c)); });
+        }
+    }
+
+    void postscript(PsOperator&& op) {
+        AppEvent ev = event("postscript", Direction::ToServer, op.name);
+        ev.fields.emplace_back("direction", "request");
+        ev.fields.emplace_back("operator", op.name);
+        ev.fields.emplace_back("category", op.category);
+        ev.fields.emplace_back("dangerous", op.dangerous);
+        if (!op.path.empty()) {
+            ev.fields.emplace_back("path", op.path);
+        }
+        if (!op.mode.empty()) {
+            ev.fields.emplace_back("access", op.mode);
+        }
+        emit(std::move(ev));
+    }
+
+    void pcl(PclCommand&& c) {
+        AppEvent ev = event("pcl", Direction::ToServer, c.name);
+        ev.fields = Object{{"direction", "request"},
+                           {"command", c.name},
+                           {"sequence", c.sequence},
+                           {"category", c.category},
+                           {"value", c.value}};
+        emit(std::move(ev));
+    }
+
+    // ------------------------------------------------------------------ printer -> client
+    void printer(Bytes data) {
+        for (std::size_t i = 0; i < data.size(); ++i) {
+            if (upload_remaining_ > 0) {
+                const auto n = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(upload_remaining_, data.size() - i));
+                upload_remaining_ -= n;
+                upload_bytes_ += n;
+                i += n - 1;
+                continue;
+            }
+            const char c = static_cast<char>(data[i]);
+            if (c == '\f') {
+                reply_text_line();
+                if (!reply_command_.empty()) {
+                    emit_reply();
+                }
+                emit_output();
+            } else if (c == '\n') {
+                reply_text_line();
+            } else if (reply_line_.size() < kMaxPjlLine) {
+                reply_line_.push_back(c);
+            }
+        }
+    }
+
+    void reply_text_line() {
+        std::string line = std::move(reply_line_);
+        reply_line_.clear();
+        if (line.empty() || line == "\r") {
+            return;
+        }
+        if (auto cmd = parse_pjl_line(line)) {
+            if (!reply_command_.empty()) {
+                emit_reply();
+            }
+            emit_output();
+            reply_command_ = cmd->command;
+            if (cmd->command == "FSUPLOAD" && cmd->size) {
+                upload_announced_ = *cmd->size;
+                upload_remaining_ = *cmd->size;
+                upload_bytes_ = 0;
+            }
+            return;
+        }
+        if (!reply_command_.empty()) {
+            if (reply_values_.size() < kMaxReplyValues) {
+                reply_values_.push_back(unquote(line));
+            }
+            return;
+        }
+        // Text that answers no PJL command: PostScript `print`/`==` output, the proof that a
+        // PostScript attack ran.
+        output_bytes_ += line.size() + 1;
+        if (output_.size() < kMaxOutput) {
+            output_.append(line.substr(0, kMaxOutput - output_.size())).push_back('\n');
+        }
+    }
+
+    void emit_reply() {
+        AppEvent ev = event("pjl", Direction::ToClient, reply_command_);
+        ev.from_printer = true;
+        ev.fields.emplace_back("direction", "reply");
+        ev.fields.emplace_back("command", reply_command_);
+        core::Array values(reply_values_.begin(), reply_values_.end());
+        if (reply_command_ == "INFO ID" && !reply_values_.empty()) {
+            ev.fields.emplace_back("model", reply_values_.front());
+        }
+        for (const auto& v : reply_values_) {
+            if (v.starts_with("FILEERROR")) {
+                ev.fields.emplace_back("fileerror", v.substr(v.find('=') + 1));
+            }
+        }
+        ev.fields.emplace_back("values", std::move(values));
+        if (reply_command_ == "FSUPLOAD") {
+            ev.fields.emplace_back("size", upload_announced_);
+            ev.fields.emplace_back("bytes", upload_bytes_);
+        }
+        reply_command_.clear();
+        reply_values_.clear();
+        emit(std::move(ev));
+    }
+
+    void emit_output() {
+        if (output_bytes_ == 0) {
+            return;
+        }
+        AppEvent ev = event("postscript", Direction::ToClient, "output");
+        ev.from_printer = true;
+        ev.fields = Object{{"direction", "response"},
+                           {"operator", "output"},
+                           {"output", output_},
+                           {"bytes", output_bytes_}};
+        output_.clear();
+        output_bytes_ = 0;
+        emit(std::move(ev));
+    }
+
+    // ------------------------------------------------------------------ helpers
+    AppEvent event(std::string_view proto, Direction dir, std::string name) const {
+        AppEvent ev;
+        ev.ts = ts_;
+        ev.dir = dir;
+        ev.proto = proto;
+        ev.name = std::move(name);
+        return ev;
+    }
+    void emit(AppEvent&& ev) {
+        if (ev.dir == Direction::ToServer) {
+            ev.fields.emplace_back("language", mode_name(mode_));  // the context it was sent in
+        }
+        sink_->on_app_event(std::move(ev));
+    }
+
+    core::Timestamp ts_;
+    AppEventSink* sink_ = nullptr;
+    // client side
+    Mode mode_ = Mode::Pjl;
+    std::string line_;
+    std::size_t line_length_ = 0;
+    bool oversized_ = false;
+    std::size_t uel_matched_ = 0;
+    std::uint64_t data_remaining_ = 0;
+    PsScanner ps_;
+    PclScanner pcl_;
+    bool pret_ = false;
+    std::uint64_t default_writes_ = 0;
+    std::uint64_t job_passwords_ = 0;
+    // printer side
+    std::string reply_line_;
+    std::string reply_command_;
+    std::vector<std::string> reply_values_;
+    std::uint64_t upload_announced_ = 0;
+    std::uint64_t upload_remaining_ = 0;
+    std::uint64_t upload_bytes_ = 0;
+    std::string output_;
+    std::uint64_t output_bytes_ = 0;
+};
+
+core::Confidence probe(Bytes first, Direction /*dir*/) noexcept {
+    const auto s = core::as_text(first);
+    std::string_view body = s;
+    while (body.starts_with(kUel)) {
+        body.remove_prefix(kUel.size());
+    }
+    if (s.starts_with(kUel) || (body.size() >= 4 && could_be_pjl(body.substr(0, 4)))) {
+        return core::Confidence::Yes;
+    }
+    if (s.size() < kUel.size() && (kUel.starts_with(s) || could_be_pjl(s))) {
+        return core::Confidence::Maybe;  // too short to judge
+    }
+    // On its own port anything may be printed (PostScript, PCL, PDF, plain text), so this is
+    // never a "no"; under --all-traffic only "yes" attaches it to another port.
+    return core::Confidence::Maybe;
+}
+
+std::unique_ptr<core::Dissector> make(const core::DissectorContext& /*ctx*/) {
+    return std::make_unique<Raw9100Dissector>();
+}
+
+}  // namespace
+}  // namespace printwatch::dissect::raw9100
+
+namespace printwatch::dissectors {
+
+const core::DissectorInfo& raw9100_info() {
+    static const core::DissectorInfo kInfo{
+        "raw", true, false, "raw", &dissect::raw9100::probe, &dissect::raw9100::make};
+    return kInfo;
+}
+
+}  // namespace printwatch::dissectors

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// Raw 9100 (AppSocket/JetDirect): the pure pieces of the PJL, PostScript and PCL dissector,
+// exposed for unit tests. The per-flow state machine is in raw9100.cpp.
+#pragma once
+
+#include "core/bytes.h"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace printwatch::dissect::raw9100 {
+
+/// PJL lines longer than this are an overflow/fuzzing attempt (sid 1206); the record keeps
+/// only this many bytes of the line.
+constexpr std::size_t kMaxPjlLine = 1024;
+constexpr std::size_t kMaxArgs = 256;
+constexpr std::string_view kUel = "\x1b%-12345X";
+
+/// What a command means (reference/protocols.md §2.7). Detection maps these to sids.
+enum class Category : std::uint8_t {
+    Benign,        // JOB, EOJ, COMMENT, ENTER LANGUAGE, SET <job variable>, DMINFO
+    Info,          // INFO ID/STATUS, ECHO, USTATUS: also what drivers send
+    InfoQuery,     // INFO beyond ID/STATUS, INQUIRE, DINQUIRE
+    FsAccess,      // FSQUERY, FSDIRLIST, FSUPLOAD, FSDOWNLOAD, FSAPPEND, FSMKDIR, FSDELETE
+    ConfigChange,  // RDYMSG, OPMSG, STMSG, DEFAULT, SET SERVICEMODE/JOBMEDIA/HOLD, RESET, DMCMD
+    Destructive,   // FSINIT, INITIALIZE, CLEARNVRAM, NVRAMINIT, RNVRAM/WNVRAM, DMCMD reset
+    Lock,          // PASSWORD, CPLOCK, DISKLOCK
+    Nuisance,      // TESTPAGE, EXECUTE ...PRINT
+};
+const char* to_string(Category c) noexcept;
+
+struct PjlCommand {
+    std::string command;  // upper case: "INFO ID", "SET JOBNAME", "FSUPLOAD", "DEFAULT COPIES"
+    std::string args;     // the rest of the line, capped at kMaxArgs
+    Category category = Category::Benign;
+    std::string path;                   // NAME= of file-system commands
+    bool traversal = false;             // the path climbs with ".."
+    bool pret_delimiter = false;        // "ECHO DELIMITER<digits>": PRET's fingerprint
+    std::string language;               // ENTER LANGUAGE=<x>, upper case
+    std::optional<std::uint64_t> size;  // SIZE= (FSDOWNLOAD/FSUPLOAD)
+    bool job_password = false;          // JOB ... PASSWORD=
+};
+
+/// Parses one PJL line (without its LF/CR). "@PJL" is matched case-insensitively (drivers are
+/// strict, attack tools are not); nullopt when the line is not PJL.
+std::optional<PjlCommand> parse_pjl_line(std::string_view line);
+
+/// One PostScript operator of the classification table.
+struct PsOperator {
+    std::string name;        // "deletefile", "file", "exitserver", ...
+    std::string category;    // "fs_access", "destructive", "persistent_change", "info", ...
+    bool dangerous = false;  // sid 1301
+    std::string path;        // the file operand, when the operator takes one
+    std::string mode;        // the file mode for `file`
+};
+
+/// Bounded PostScript tokenizer: skips strings, comments and hex strings, remembers the last two
+/// string literals (operands of file/deletefile/renamefile), reports table operators. State
+/// survives feed() calls, so an operator split across TCP segments is still seen.
+class PsScanner {
+  public:
+    void feed(std::string_view data, const std::function<void(PsOperator&&)>& emit);
+
+  private:
+    void end_token(const std::function<void(PsOperator&&)>& emit);
+    void end_string();
+    std::string token_;
+    std::string string_;
+    std::array<std::string, 2> strings_;  // most recent last
+    int string_depth_ = 0;
+    bool escape_ = false;
+    bool comment_ = false;
+    bool hex_ = false;
+    bool saw_lt_ = false;
+};
+
+/// One PCL escape sequence of interest (inquiry, echo, macro control).
+struct PclCommand {
+    std::string name;      // "status_inquiry", "echo", "macro_id", "macro_control"
+    std::string sequence;  // e.g. "ESC*s1T", "ESC&f10X"
+    std::string category;  // "info" or "storage"
+    std::int64_t value = 0;
+};
+
+/// Parses PCL 5 parameterized escape sequences (ESC <param char> <group char> value terminator,
+/// with combined parameters). Bounded state survives feed() calls.
+class PclScanner {
+  public:
+    void feed(std::string_view data, const std::function<void(PclCommand&&)>& emit);
+
+  private:
+    enum class State : std::uint8_t { Text, Esc, Group, Value };
+    void finish(char terminator, const std::function<void(PclCommand&&)>& emit);
+    State state_ = State::Text;
+    std::uint64_t skip_ = 0;  // binary bytes announced by ESC*b#W and friends
+    char param_ = 0;
+    char group_ = 0;
+    std::string value_;
+};
+
+}  // namespace printwatch::dissect::raw9100

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: Apache-2.0
+// \summary: pure parsers of the raw 9100 dissector: PJL command lines, a PostScript operator
+// scanner and a PCL escape-sequence scanner.
+//
+// References: reference/protocols.md Part 2 (HP PJL Technical Reference: UEL, FS commands,
+// security variables; Brother/Lexmark PJL tables; PRET's command set; the classification
+// table in §2.7). PJL line: "@PJL" SP command [SP words] [SP var "=" value] CR? LF.
+// PCL 5 escape: ESC param(0x21-0x2F) group(0x60-0x7E) value terminator(0x40-0x5E, or
+// 0x60-0x7E to combine the next parameter).
+#include "raw9100.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+namespace printwatch::dissect::raw9100 {
+
+namespace {
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+/// Splits off the next word (up to a space, a tab or '=').
+std::string_view next_word(std::string_view& s) {
+    s = trim(s);
+    std::size_t n = 0;
+    while (n < s.size() && s[n] != ' ' && s[n] != '\t' && s[n] != '=') {
+        ++n;
+    }
+    auto w = s.substr(0, n);
+    s.remove_prefix(n);
+    return w;
+}
+
+/// The value of KEY=value (or KEY = "value") in PJL arguments; case-insensitive key.
+std::optional<std::string> param(std::string_view args, std::string_view key) {
+    const std::string up = upper(args);
+    for (std::size_t pos = up.find(key); pos != std::string::npos; pos = up.find(key, pos + 1)) {
+        const bool starts = pos == 0 || up[pos - 1] == ' ' || up[pos - 1] == '\t';
+        std::size_t i = pos + key.size();
+        while (i < up.size() && up[i] == ' ') {
+            ++i;
+        }
+        if (!starts || i >= up.size() || up[i] != '=') {
+            continue;
+        }
+        ++i;
+        while (i < up.size() && up[i] == ' ') {
+            ++i;
+        }
+        if (i < args.size() && args[i] == '"') {
+            const auto end = args.find('"', i + 1);
+            return std::string(
+                args.substr(i + 1, end == std::string_view::npos ? end : end - i - 1));
+        }
+        std::size_t end = i;
+        while (end < args.size() && args[end] != ' ' && args[end] != '\t') {
+            ++end;
+        }
+        return std::string(args.substr(i, end - i));
+    }
+    return std::nullopt;
+}
+
+bool one_of(std::string_view s, std::initializer_list<std::string_view> list) {
+    return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+Category classify(const std::string& cmd, const std::string& sub, std::string_view args) {
+    if (one_of(cmd, {"FSQUERY", "FSDIRLIST", "FSUPLOAD", "FSDOWNLOAD", "FSAPPEND", "FSMKDIR",
+                     "FSDELETE"})) {
+        return Category::FsAccess;
+    }
+    if (one_of(cmd, {"FSINIT", "INITIALIZE", "CLEARNVRAM", "NVRAMINIT", "RNVRAM", "WNVRAM",
+                     "SUPERUSER"})) {
+        return Category::Destructive;
+    }
+    if (one_of(cmd, {"RDYMSG", "OPMSG", "STMSG", "RESET"})) {
+        return Category::ConfigChange;
+    }
+    if (one_of(cmd, {"INQUIRE", "DINQUIRE"})) {
+        return Category::InfoQuery;
+    }
+    if (one_of(cmd, {"ECHO", "USTATUS", "USTATUSOFF"})) {
+        return Category::Info;
+    }
+    if (cmd == "INFO") {
+        return one_of(sub, {"ID", "STATUS"}) ? Category::Info
+               : sub == "FILESYS"            ? Category::FsAccess
+                                             : Category::InfoQuery;
+    }
+    if (cmd == "DEFAULT") {
+        return one_of(sub, {"PASSWORD", "CPLOCK", "DISKLOCK"}) ? Category::Lock
+                                                               : Category::ConfigChange;
+    }
+    if (cmd == "SET") {
+        if (one_of(sub, {"PASSWORD", "CPLOCK", "DISKLOCK"})) {
+            return Category::Lock;
+        }
+        if (one_of(sub, {"SERVICEMODE", "JOBMEDIA", "HOLD"})) {
+            return Category::ConfigChange;
+        }
+        return sub == "TESTPAGE" ? Category::Nuisance : Category::Benign;
+    }
+    if (cmd == "EXECUTE") {
+        return upper(args).find("SHUTDOWN") != std::string::npos ? Category::Destructive
+                                                                 : Category::Nuisance;
+    }
+    if (cmd == "DMCMD") {
+        // PML prtGeneralReset via ASCIIHEX: ...0104/0105 restart, ...0106 factory reset (PRET).
+        const auto hex = upper(param(args, "ASCIIHEX").value_or(""));
+        const bool reset = hex.size() >= 4 && one_of(std::string_view(hex).substr(hex.size() - 4),
+                                                     {"0104", "0105", "0106"});
+        return reset ? Category::Destructive : Category::ConfigChange;
+    }
+    return Category::Benign;  // JOB, EOJ, COMMENT, ENTER, DMINFO, unknown words
+}
+
+}  // namespace
+
+const char* to_string(Category c) noexcept {
+    switch (c) {
+        case Category::Benign:
+            return "benign";
+        case Category::Info:
+            return "info";
+        case Category::InfoQuery:
+            return "info_query";
+        case Category::FsAccess:
+            return "fs_access";
+        case Category::ConfigChange:
+            return "config_change";
+        case Category::Destructive:
+            return "destructive";
+        case Category::Lock:
+            return "lock";
+        case Category::Nuisance:
+            return "nuisance";
+    }
+    return "benign";
+}
+
+std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
+    while (line.starts_with(kUel)) {
+        line.remove_prefix(kUel.size());
+    }
+    line = trim(line);
+    if (line.size() < 4 || upper(line.substr(0, 4)) != "@PJL" ||
+        (line.size() > 4 && line[4] != ' ' && line[4] != '\t')) {
+        return std::nullopt;
+    }
+    std::string_view rest = line.substr(4);
+    PjlCommand c;
+    const std::string cmd = upper(next_word(rest));
+    std::string sub;
+    c.command = cmd;
+    if (one_of(cmd, {"INFO", "INQUIRE", "DINQUIRE", "SET", "DEFAULT", "ENTER", "USTATUS"})) {
+        std::string_view word = next_word(rest);
+        if (upper(word).starts_with("LPARM:")) {  // DEFAULT LPARM:PCL VAR=...
+            word = next_word(rest);
+        }
+        sub = upper(word);
+        if (!sub.empty()) {
+            c.command += " " + sub;
+        }
+    }
+    std::string_view args = trim(rest);
+    if (!sub.empty() && args.starts_with('=')) {  // "SET VAR=VALUE": the variable is in command
+        args = trim(args.substr(1));
+    }
+    c.args = std::string(args.substr(0, kMaxArgs));
+    c.category = classify(cmd, sub, args);
+    if (c.category == Category::FsAccess && cmd != "INFO") {
+        c.path = param(args, "NAME").value_or("").substr(0, kMaxArgs);
+        c.traversal = c.path.find("..") != std::string::npos;
+    }
+    if (cmd == "ECHO") {
+        c.pret_delimiter = upper(args).starts_with("DELIMITER");
+    }
+    if (cmd == "ENTER" && sub == "LANGUAGE") {
+        c.language = upper(args).substr(0, 32);
+    }
+    if (cmd == "JOB") {
+        c.job_password = param(args, "PASSWORD").has_value();
+    }
+    if (auto size = param(args, "SIZE")) {
+        std::uint64_t v = 0;
+        if (std::from_chars(size->data(), size->data() + size->size(), v).ec == std::errc{}) {
+            c.size = v;
+        }
+    }
+    return c;
+}
+
+// ---------------------------------------------------------------- PostScript
+
+namespace {
+constexpr std::size_t kMaxToken = 64;
+constexpr std::size_t kMaxString = 256;
+
+struct PsEntry {
+    std::string_view name;
+    std::string_view category;
+    bool dangerous;
+};
+// protocols.md §2.4 and §2.7. "dangerous" are the operators of sid 1301.
+constexpr std::array kPsOperators{
+    PsEntry{"file", "fs_access", true},
+    PsEntry{"deletefile", "destructive", true},
+    PsEntry{"renamefile", "fs_access", true},
+    PsEntry{"exitserver", "persistent_change", true},
+    PsEntry{"startjob", "persistent_change", true},
+    PsEntry{"setsystemparams", "config_change", true},
+    PsEntry{"superexec", "privilege_bypass", true},
+    PsEntry{"initializedisk", "destructive", true},
+    PsEntry{"setpassword", "lock", true},
+    PsEntry{"checkpassword", "lock", false},
+    PsEntry{"filenameforall", "fs_recon", false},
+    PsEntry{"devforall", "fs_recon", false},
+    PsEntry{"devstatus", "fs_recon", false},
+    PsEntry{"resourceforall", "fs_recon", false},
+    PsEntry{"setuserparams", "config_change", false},
+    PsEntry{"setdevparams", "config_change", false},
+    PsEntry{"quit", "restart", false},
+    PsEntry{"product", "info", false},
+    PsEntry{"version", "info", false},
+    PsEntry{"revision", "info", false},
+    PsEntry{"serialnumber", "info", false},
+    PsEntry{"currentsystemparams", "info", false},
+    PsEntry{"vmstatus", "info", false},
+    PsEntry{"realtime", "info", false},
+};
+/// Device names that `file` legitimately opens in any job.
+bool standard_file(std::string_view path) {
+    return path.empty() ||
+           one_of(path, {"%stdin", "%stdout", "%stderr", "%lineedit", "%statementedit"});
+}
+}  // namespace
+
+void PsScanner::end_string() {
+    strings_[0] = std::move(strings_[1]);
+    strings_[1] = std::move(string_);
+    string_.clear();
+}
+
+void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
+    if (token_.empty() || token_.front() == '/' || token_.size() > kMaxToken) {
+        token_.clear();
+        return;
+    }
+    const auto it = std::find_if(kPsOperators.begin(), kPsOperators.end(),
+                                 [&](const PsEntry& e) { return e.name == token_; });
+    token_.clear();
+    if (it == kPsOperators.end()) {
+        return;
+    }
+    PsOperator op{std::string(it->name), std::string(it->category), it->dangerous, {}, {}};
+    if (op.name == "file") {
+        op.path = strings_[0];
+        op.mode = strings_[1];
+        // `file` on a real path is the attack; on %stdout it is ordinary job output.
+        op.dangerous = !standard_file(op.path);
+        if (op.dangerous && !op.mode.empty() && op.mode.front() != 'r') {
+            op.category = "fs_write";
+        }
+    } else if (op.name == "deletefile") {
+        op.path = strings_[1];
+    } else if (op.name == "renamefile") {
+        op.path = strings_[0];
+    }
+    if (!op.path.empty()) {
+        strings_ = {};
+    }
+    emit(std::move(op));
+}
+
+void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&&)>& emit) {
+    for (const char c : data) {
+        if (comment_) {
+            comment_ = c != '\n' && c != '\r';
+            continue;
+        }
+        if (string_depth_ > 0) {
+            if (escape_) {
+                escape_ = false;
+            } else if (c == '\\') {
+                escape_ = true;
+                continue;
+            } else if (c == '(') {
+                ++string_depth_;
+            } else if (c == ')' && --string_depth_ == 0) {
+                end_string();
+                continue;
+            }
+            if (string_.size() < kMaxString) {
+                string_.push_back(c);
+            }
+            continue;
+        }
+        if (hex_) {
+            hex_ = c != '>';
+            continue;
+        }
+        if (saw_lt_) {
+            saw_lt_ = false;
+            if (c != '<') {  // "<" starts a hex (or ASCII85) string; "<<" a dictionary
+                hex_ = c != '>';
+                continue;
+            }
+            continue;
+        }
+        switch (c) {
+            case '%':
+                end_token(emit);
+                comment_ = true;
+                break;
+            case '(':
+                end_token(emit);
+                string_depth_ = 1;
+                string_.clear();
+                break;
+            case '<':
+                end_token(emit);
+                saw_lt_ = true;
+                break;
+            case '/':
+                end_token(emit);
+                token_.push_back('/');  // a literal name is data, never an operator
+                break;
+            case ' ':
+            case '\t':
+            case '\r':
+            case '\n':
+            case '\f':
+            case '\0':
+            case ')':
+            case '>':
+            case '[':
+            case ']':
+            case '{':
+            case '}':
+                end_token(emit);
+                break;
+            default:
+                if (token_.size() <= kMaxToken) {
+                    token_.push_back(c);
+                }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- PCL
+
+void PclScanner::finish(char terminator, const std::function<void(PclCommand&&)>& emit) {
+    const char term = static_cast<char>(std::toupper(static_cast<unsigned char>(terminator)));
+    std::int64_t v = 0;
+    std::from_chars(value_.data(), value_.data() + value_.size(), v);
+    const std::string seq = std::string("ESC") + param_ + group_ + value_ + term;
+    value_.clear();
+    if (param_ == '*' && group_ == 's') {
+        if (term == 'X') {
+            emit(PclCommand{"echo", seq, "info", v});
+        } else if (term == 'T' || term == 'U' || term == 'I') {
+            emit(PclCommand{"status_inquiry", seq, "info", v});
+        }
+    } else if (param_ == '&' && group_ == 'f') {
+        if (term == 'Y') {
+            emit(PclCommand{"macro_id", seq, "storage", v});
+        } else if (term == 'X') {
+            // 0/1 define, 2/3 execute/call, 8 delete, 9 temporary, 10 permanent (PCL 5 manual).
+            const bool storage = v == 0 || v == 1 || v == 8 || v == 10;
+            emit(PclCommand{"macro_control", seq, storage ? "storage" : "macro", v});
+        }
+    } else if ((param_ == '*' && group_ == 'b' && term == 'W') ||
+               ((param_ == '(' || param_ == ')') && group_ == 's' && term == 'W') ||
+               (param_ == '&' && group_ == 'p' && term == 'X')) {
+        skip_ = static_cast<std::uint64_t>(std::max<std::int64_t>(v, 0));  // binary data follows
+    }
+}
+
+void PclScanner::feed(std::string_view data, const std::function<void(PclCommand&&)>& emit) {
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        if (skip_ > 0) {
+            const std::size_t n = std::min<std::uint64_t>(skip_, data.size() - i);
+            skip_ -= n;
+            i += n - 1;
+            continue;
+        }
+        const char c = data[i];
+        switch (state_) {
+            case State::Text:
+                state_ = c == '\x1b' ? State::Esc : State::Text;
+                break;
+            case State::Esc:
+                if (c >= 0x21 && c <= 0x2f) {
+                    param_ = c;
+                    state_ = State::Group;
+                } else {
+                    state_ = c == '\x1b' ? State::Esc : State::Text;
+                }
+                break;
+            case State::Group:
+                if (c >= 0x60 && c <= 0x7e) {
+                    group_ = c;
+                    value_.clear();
+                    state_ = State::Value;
+                } else {
+                    state_ = State::Text;
+                }
+                break;
+            case State::Value:
+                if (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' ||
+                    c == '.') {
+                    if (value_.size() < 16) {
+                        value_.push_back(c);
+                    }
+                } else if (c >= 0x60 && c <= 0x7e) {
+                    finish(c, emit);  // combined: same parameter and group continue
+                } else if (c >= 0x40 && c <= 0x5e) {
+                    finish(c, emit);
+                    state_ = State::Text;
+                } else {
+                    state_ = c == '\x1b' ? State::Esc : State::Text;
+                }
+                break;
+        }
+    }
+}
+
+}  // namespace printwatch::dissect::raw9100
