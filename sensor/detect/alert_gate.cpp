@@ -18,7 +18,8 @@ constexpr std::size_t kTopSources = 10;
 std::size_t SuppressKeyHash::operator()(const SuppressKey& k) const noexcept {
     std::uint64_t h = core::hash_bytes(k.client.bytes.data(), k.client.bytes.size(), k.sid);
     h = core::hash_bytes(k.printer.bytes.data(), k.printer.bytes.size(), h);
-    return static_cast<std::size_t>(h ^ (static_cast<std::uint64_t>(k.service) << 8U) ^ k.outcome);
+    return static_cast<std::size_t>(h ^ (static_cast<std::uint64_t>(k.service) << 8U) ^ k.outcome ^
+                                    (k.detail * 0x9e3779b97f4a7c15ULL));
 }
 
 AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,

@@ -25,6 +25,8 @@ struct SuppressKey {
     core::IpAddr printer;
     std::uint8_t service = 0;
     std::uint8_t outcome = 0;
+    std::uint64_t detail = 0;  // protocol rules: hash of the command, so FSDIRLIST does not
+                               // suppress a later FSUPLOAD of ../../etc/passwd
     friend bool operator==(const SuppressKey&, const SuppressKey&) = default;
 };
 struct SuppressKeyHash {

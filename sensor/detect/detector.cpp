@@ -126,7 +126,7 @@ core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
 
 void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key,
                      const core::IpAddr& source, Object details, Timestamp ts,
-                     std::uint8_t severity) {
+                     std::uint8_t severity, std::string_view app_proto) {
     const auto& sig = signature(sid);
     if (!gate_.admit(key, sig.kind, source, ts)) {
         return;
@@ -137,6 +137,9 @@ void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key
     } else {
         e.ts = ts;
         e.event_type = "alert";
+    }
+    if (!app_proto.empty()) {
+        e.app_proto = app_proto;
     }
     e.alert = &sig;
     e.severity = severity != 0 ? severity : sig.severity;

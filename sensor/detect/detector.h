@@ -63,13 +63,20 @@ class Detector {
     void learn_printer(const core::Flow& flow, bool client_side, std::string_view model,
                        std::string_view learned_from, core::Timestamp ts);
     void apply_app_rules(core::Flow& flow, const core::AppEvent& event);
+    void bjnp_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
+    void pjl_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
+    void postscript_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
+    /// A protocol alert keyed by `detail`; `raise` lifts severity one level for clients that
+    /// are outside or untrusted (protocols.md §2.7).
+    void app_alert(core::Flow& flow, std::uint32_t sid, std::string_view detail,
+                   core::Object details, core::Timestamp ts, bool raise, bool trusted);
 
     core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
                               std::string_view event_type) const;
     /// Writes an alert unless the gate suppresses it.
     void alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
                const core::IpAddr& source, core::Object details, core::Timestamp ts,
-               std::uint8_t severity = 0);
+               std::uint8_t severity = 0, std::string_view app_proto = {});
     void write_printer_record(const PrinterRecord& p, core::Timestamp ts);
     void write_flood_summary(const FloodSummary& s, core::Timestamp ts);
     core::SeriesId attempt_series(core::Service s, core::AttemptState outcome);
