@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 echo "== gate: dissectors depend on core only and read bytes through ByteReader"
-if grep -rnE '#include *[<"](pcap|spdlog|prometheus|fmt|exporters/|sensor/detect|detect/|fstream)|reinterpret_cast|memcpy|\bnew |\bdelete ' dissectors/; then
+if grep -rnE '#include *[<"](pcap|spdlog|prometheus|fmt|exporters/|sensor/detect|detect/|fstream)|reinterpret_cast|memcpy|\bnew |\bdelete ' --include='*.cpp' --include='*.h' dissectors/; then
   echo "FAIL: banned include or token in dissectors/ (see dissectors/README.md)"
   exit 1
 fi

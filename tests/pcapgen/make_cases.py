@@ -256,8 +256,172 @@ answered by the scanner, which is learned from the BJNP reply.
     return c
 
 
+def tcp_session(c, t, cmac, smac, client, server, cport, sport, messages, chunk=None, order=None):
+    """Handshake, then (direction, bytes) messages with correct seq/ack, then FIN/ACK.
+    chunk: split client data into segments of this size; order: permutation of the client
+    segments of the *first* message (to send them out of order)."""
+    cseq, sseq = 1000, 8000
+    E = lambda a, b: Ether(src=a, dst=b)
+    c.add(t, E(cmac, smac) / IP(src=client, dst=server) / TCP(sport=cport, dport=sport, flags="S", seq=cseq))
+    c.add(t + 0.001, E(smac, cmac) / IP(src=server, dst=client) / TCP(sport=sport, dport=cport, flags="SA", seq=sseq, ack=cseq + 1))
+    cseq += 1
+    sseq += 1
+    t += 0.002
+    c.add(t, E(cmac, smac) / IP(src=client, dst=server) / TCP(sport=cport, dport=sport, flags="A", seq=cseq, ack=sseq))
+    for n, (direction, data) in enumerate(messages):
+        t += 0.01
+        if direction == "c":
+            size = chunk or len(data)
+            segs = [(cseq + i, data[i:i + size]) for i in range(0, len(data), size)]
+            if order is not None and n == 0:
+                segs = [segs[i] for i in order]
+            for k, (seq, part) in enumerate(segs):
+                c.add(t + k * 0.001, E(cmac, smac) / IP(src=client, dst=server) /
+                      TCP(sport=cport, dport=sport, flags="PA", seq=seq, ack=sseq) / Raw(part))
+            t += len(segs) * 0.001
+            cseq += len(data)
+        else:
+            for i in range(0, len(data), 1400):
+                c.add(t, E(smac, cmac) / IP(src=server, dst=client) /
+                      TCP(sport=sport, dport=cport, flags="PA", seq=sseq, ack=cseq) / Raw(data[i:i + 1400]))
+                sseq += len(data[i:i + 1400])
+                t += 0.0005
+    t += 0.01
+    c.add(t, E(cmac, smac) / IP(src=client, dst=server) / TCP(sport=cport, dport=sport, flags="FA", seq=cseq, ack=sseq))
+    c.add(t + 0.001, E(smac, cmac) / IP(src=server, dst=client) / TCP(sport=sport, dport=cport, flags="FA", seq=sseq, ack=cseq + 1))
+    return t + 0.002
+
+
+UEL = b"\x1b%-12345X"
+
+
+def pret_session():
+    c = Case("pret-session", """
+A PRET-style attack (protocols.md §2.6) from an untrusted inside host against a 9100 printer:
+`@PJL USTATUSOFF`, every command followed by `ECHO DELIMITER<n>` (PRET's fingerprint, tagged
+`tool: PRET`), `INFO ID` answered with the model (learned into the inventory from PJL),
+FSDIRLIST, an FSUPLOAD of `0:/../../etc/passwd` answered with the file's bytes (traversal:
+true, and the back-channel shows the read worked), a burst of twelve `DEFAULT COPIES` writes
+(NVRAM wear, pjl.destructive), then PostScript: `exitserver`, `deletefile` and
+`setsystemparams` (ps.dangerous_operator) and the printer's PostScript output.
+""", """trusted_clients: [10.1.2.0/24]
+""")
+    d = lambda n: b"@PJL ECHO DELIMITER%d\r\n" % n
+    passwd = b"root:x:0:0::/root:/bin/sh\n"
+    msgs = [
+        ("c", UEL + b"@PJL USTATUSOFF\r\n@PJL INFO ID\r\n" + d(1) + UEL),
+        ("s", b"@PJL INFO ID\r\n\"HP LaserJet 4200n\"\r\n\x0c@PJL ECHO DELIMITER1\r\n\x0c"),
+        ("c", UEL + b'@PJL FSDIRLIST NAME="0:\\" ENTRY=1 COUNT=65535\r\n' + d(2) + UEL),
+        ("s", b'@PJL FSDIRLIST NAME="0:\\" ENTRY=1\r\n. TYPE=DIR\r\n.. TYPE=DIR\r\nPJL TYPE=DIR\r\n\x0c'),
+        ("c", UEL + b'@PJL FSUPLOAD NAME="0:/../../etc/passwd" OFFSET=0 SIZE=%d\r\n' % len(passwd) + d(3) + UEL),
+        ("s", b'@PJL FSUPLOAD FORMAT:BINARY NAME="0:/../../etc/passwd" OFFSET=0 SIZE=%d\r\n' % len(passwd) + passwd + b"\x0c"),
+        ("c", UEL + b"".join(b"@PJL DEFAULT COPIES=%d\r\n" % i for i in range(12)) + UEL),
+        ("c", UEL + b"@PJL ENTER LANGUAGE = POSTSCRIPT\r\n%!\nserverdict begin 0 exitserver\n"
+              b"(x1) = (x2) == << /DoPrintErrors false >> setsystemparams\n"
+              b"(../../etc/passwd) deletefile\n(DELIMITER4\\n) print flush\n" + UEL),
+        ("s", b"x1\nx2\nDELIMITER4\n"),
+    ]
+    tcp_session(c, 0, "02:00:00:00:09:09", PRN50, "10.1.9.9", "10.1.0.50", 49000, 9100, msgs)
+    return c
+
+
+def pjl_split():
+    c = Case("pjl-split-segments", """
+A PJL command split across TCP segments: `@PJL FSUPLOAD NAME="../../etc/shadow"` arrives in
+7-byte segments from an outside client. The dissector must see one FSUPLOAD line with its full
+path (pjl.fs_access, traversal true), not fragments.
+""")
+    line = UEL + b'@PJL FSUPLOAD NAME="0:/../../etc/shadow" OFFSET=0 SIZE=100\r\n' + UEL
+    tcp_session(c, 0, GW, PRN50, "203.0.113.77", "10.1.0.50", 49100, 9100, [("c", line)], chunk=7)
+    return c
+
+
+def pjl_out_of_order():
+    c = Case("pjl-out-of-order", """
+A PJL command sent out of order: an outside client's `@PJL RDYMSG DISPLAY="PWNED"` (no UEL, as
+nmap's pjl-ready-message sends it) arrives as four segments in the order 2, 0, 3, 1. The
+reassembler holds the early segments until the hole is filled and the dissector sees one line
+(pjl.config_change).
+""")
+    line = b'@PJL INFO STATUS\r\n@PJL RDYMSG DISPLAY = "PWNED BY NMAP"\r\n'
+    tcp_session(c, 0, GW, PRN50, "203.0.113.78", "10.1.0.50", 49200, 9100, [("c", line)],
+                chunk=(len(line) + 3) // 4, order=[2, 0, 3, 1])
+    return c
+
+
+def pjl_sids():
+    c = Case("pjl-sids", """
+One crafted connection per PJL/PostScript sid from an untrusted inside client (severity raised
+one level): 1201 INFO CONFIG/INQUIRE, 1202 OPMSG and SET SERVICEMODE, 1203 FSDOWNLOAD (with its
+binary data skipped by SIZE), 1204 FSINIT and a DMCMD factory reset, 1205 DEFAULT PASSWORD and
+three JOB PASSWORD= attempts, 1206 a 2000-byte PJL line, 1301 PostScript `(/etc/passwd) (r)
+file` (but not `(%stdout) (w) file`) and `startjob`, plus PCL status inquiry and macro records.
+""", """trusted_clients: [10.1.2.0/24]
+""")
+    cl, t = "10.1.9.10", 0
+    mac = "02:00:00:00:09:10"
+    blobs = [
+        UEL + b"@PJL INFO CONFIG\n@PJL DINQUIRE PASSWORD\n" + UEL,
+        UEL + b'@PJL OPMSG DISPLAY="OFFLINE"\n@PJL SET SERVICEMODE=HPBOISEID\n' + UEL,
+        UEL + b'@PJL FSDOWNLOAD FORMAT:BINARY SIZE=8 NAME="0:\\webServer\\x"\n\x1b%-1234X\n' + UEL,
+        UEL + b'@PJL FSINIT VOLUME="0:"\n@PJL DMCMD ASCIIHEX="040006020501010301040106"\n' + UEL,
+        UEL + b"@PJL DEFAULT PASSWORD=1234\n" + b"".join(b"@PJL JOB PASSWORD=%d\n" % i for i in range(3)) + UEL,
+        UEL + b"@PJL SET JOBNAME=\"" + b"A" * 2000 + b"\"\n" + UEL,
+        UEL + b"@PJL ENTER LANGUAGE=POSTSCRIPT\n%!PS\n(%stdout) (w) file pop\n(/etc/passwd) (r) file\ntrue 0 startjob\n" + UEL,
+        UEL + b"@PJL ENTER LANGUAGE=PCL\n\x1bE\x1b*s1T\x1b&f31337Y\x1b&f0X\x1b*b4W\x1b*s9X\x1b&f10X" + UEL,
+    ]
+    for i, blob in enumerate(blobs):
+        t = tcp_session(c, t + 1, mac, PRN50, cl, "10.1.0.50", 49300 + i, 9100, [("c", blob)])
+    return c
+
+
+def bjnp_sids():
+    c = Case("bjnp-sids", """
+BJNP sids from outside (1101 discover, 1102 identity query answered with an IEEE 1284 ID whose
+model is learned into the inventory, 1103 job details with UCS-2 host/user/title, 1199 a header
+whose length exceeds the datagram), and a BJNP-over-TCP print session on 8611 from a trusted
+client (data blocks and their accepted-count replies, paired), which raises nothing.
+""", """trusted_clients: [10.1.2.0/24]
+""")
+    out = "198.51.100.44"
+    ident = "MFG:Canon;CMD:BJL,BJRaster3,BSCCe,NCCe,IVEC,IVECPLI;SOJ:BJNP2,BJNPe;MDL:MG5200 series;CLS:PRINTER;DES:Canon MG5200 series;VER:1.050;"
+    U = lambda t, src, dst, sp, dp, data, smac=GW, dmac=PRN51: c.add(t, Ether(src=smac, dst=dmac) / IP(src=src, dst=dst) / UDP(sport=sp, dport=dp) / Raw(data))
+    U(0, out, "10.1.0.51", 50100, 8611, bjnp(1, 1, 1))
+    U(0.001, "10.1.0.51", out, 8611, 50100, bjnp(0x81, 1, 1, payload=discover_reply(PRN51, "10.1.0.51")), PRN51, GW)
+    U(1, out, "10.1.0.51", 50101, 8611, bjnp(1, 0x30, 2))
+    U(1.001, "10.1.0.51", out, 8611, 50101, bjnp(0x81, 0x30, 2, payload=identity_reply(ident)), PRN51, GW)
+    U(2, out, "10.1.0.51", 50102, 8611, bjnp(1, 0x10, 3, payload=job_details("evil-host", "eve", "exfil.pdf")))
+    bad = bytearray(bjnp(1, 0x20, 4))
+    bad[15] = 200
+    U(3, out, "10.1.0.51", 50103, 8611, bytes(bad))
+    blocks = [("c", bjnp(1, 0x21, 10 + i, session=7, payload=b"\x1b[K\x02\x00\x00" + bytes(600))) for i in range(2)]
+    msgs = []
+    for i, blk in enumerate(blocks):
+        msgs.append(blk)
+        msgs.append(("s", bjnp(0x81, 0x21, 10 + i, session=7, payload=struct.pack(">I", 606))))
+    tcp_session(c, 5, CLI, PRN51, "10.1.2.20", "10.1.0.51", 50200, 8611, msgs, chunk=500)
+    return c
+
+
+def trusted_driver():
+    c = Case("trusted-driver-job", """
+Driver traffic is not an alert (issue 4): a trusted client sends a PJL job with `INFO ID`,
+`USTATUS DEVICE=ON`, job attributes and PCL, and the printer answers INFO ID. Only the
+inventory record (model learned from PJL) and protocol records are written, no alert. The same
+INFO ID from an untrusted client is pjl.info_query (see pjl-sids).
+""", """trusted_clients: [10.1.2.0/24]
+""")
+    job = (UEL + b"@PJL JOB NAME=\"report\"\r\n@PJL INFO ID\r\n@PJL USTATUS DEVICE=ON\r\n"
+           b"@PJL SET COPIES=2\r\n@PJL ENTER LANGUAGE=PCL\r\n\x1bE\x1b&l0O Hello\x0c\x1bE" + UEL +
+           b"@PJL EOJ\r\n" + UEL)
+    msgs = [("c", job), ("s", b'@PJL INFO ID\r\n"HP Color LaserJet CP2025"\r\n\x0c')]
+    tcp_session(c, 0, "02:00:00:00:02:16", PRN50, "10.1.2.16", "10.1.0.50", 49500, 9100, msgs)
+    return c
+
+
 CASES = [inbound_outcomes, vlan_mirror, ipv6, untrusted_client, decoys, scan, alert_flood,
-         linux_sll, raw_ipv4]
+         linux_sll, raw_ipv4, pret_session, pjl_split, pjl_out_of_order, pjl_sids, bjnp_sids,
+         trusted_driver]
 
 if __name__ == "__main__":
     wanted = set(sys.argv[1:])

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "dissectors/raw9100.h"
+
+#include "dissectors/registry.h"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace printwatch;  // NOLINT(google-build-using-namespace)
+using dissect::raw9100::Category;
+using dissect::raw9100::parse_pjl_line;
+
+namespace {
+struct Sink final : core::AppEventSink {
+    std::vector<core::AppEvent> events;
+    void on_app_event(core::AppEvent&& e) override { events.push_back(std::move(e)); }
+};
+std::string field(const core::AppEvent& e, std::string_view key) {
+    const auto* v = core::find(e.fields, key);
+    return v != nullptr && std::holds_alternative<std::string>(v->v) ? std::get<std::string>(v->v)
+                                                                     : "";
+}
+const core::DissectorInfo& raw_info() {
+    for (const auto* i : dissectors::all()) {
+        if (i->name == "raw") {
+            return *i;
+        }
+    }
+    throw std::logic_error("raw not registered");
+}
+core::Bytes bytes(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};  // NOLINT: test data
+}
+std::vector<dissect::raw9100::PsOperator> ps(const std::vector<std::string>& chunks) {
+    dissect::raw9100::PsScanner s;
+    std::vector<dissect::raw9100::PsOperator> out;
+    for (const auto& c : chunks) {
+        s.feed(c, [&](dissect::raw9100::PsOperator&& op) { out.push_back(std::move(op)); });
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("PJL lines: commands, variables, categories", "[pjl]") {
+    auto c = parse_pjl_line("\x1b%-12345X@PJL SET JOBNAME=\"Untitled - Notepad\"\r");
+    REQUIRE(c);
+    CHECK(c->command == "SET JOBNAME");
+    CHECK(c->args == "\"Untitled - Notepad\"");
+    CHECK(c->category == Category::Benign);
+    CHECK(parse_pjl_line("@pjl info id")->command == "INFO ID");  // case-insensitive
+    CHECK(parse_pjl_line("@PJL INFO ID")->category == Category::Info);
+    CHECK(parse_pjl_line("@PJL INFO VARIABLES")->category == Category::InfoQuery);
+    CHECK(parse_pjl_line("@PJL INFO FILESYS")->category == Category::FsAccess);
+    CHECK(parse_pjl_line("@PJL RDYMSG DISPLAY = \"hi\"")->category == Category::ConfigChange);
+    CHECK(parse_pjl_line("@PJL DEFAULT LPARM:PCL FONTSOURCE=I")->command == "DEFAULT FONTSOURCE");
+    CHECK(parse_pjl_line("@PJL DEFAULT CPLOCK=ON")->category == Category::Lock);
+    CHECK(parse_pjl_line("@PJL SET JOBMEDIA=OFF")->category == Category::ConfigChange);
+    CHECK(parse_pjl_line("@PJL NVRAMINIT")->category == Category::Destructive);
+    CHECK(parse_pjl_line("@PJL DMCMD ASCIIHEX=\"040006020501010301040104\"")->category ==
+          Category::Destructive);
+    CHECK(parse_pjl_line("@PJL DMCMD ASCIIHEX=\"0400\"")->category == Category::ConfigChange);
+    CHECK(parse_pjl_line("@PJL DMINFO ASCIIHEX=\"0400040101\"")->category == Category::Benign);
+    CHECK(parse_pjl_line("@PJL EXECUTE SHUTDOWN")->category == Category::Destructive);
+    CHECK(parse_pjl_line("@PJL ENTER LANGUAGE = POSTSCRIPT")->language == "POSTSCRIPT");
+    CHECK(parse_pjl_line("@PJL ECHO DELIMITER58623")->pret_delimiter);
+    CHECK(parse_pjl_line("@PJL JOB PASSWORD=42")->job_password);
+    CHECK_FALSE(parse_pjl_line("%!PS-Adobe-3.0"));
+    CHECK_FALSE(parse_pjl_line("@PJLX"));
+    CHECK_FALSE(parse_pjl_line(""));
+    CHECK(parse_pjl_line("@PJL")->command.empty());
+}
+
+TEST_CASE("PJL file-system commands: path, traversal, size", "[pjl]") {
+    auto up = parse_pjl_line("@PJL FSUPLOAD NAME=\"0:/../../etc/passwd\" OFFSET=0 SIZE=4096");
+    REQUIRE(up);
+    CHECK(up->category == Category::FsAccess);
+    CHECK(up->path == "0:/../../etc/passwd");
+    CHECK(up->traversal);
+    CHECK(*up->size == 4096);
+    auto dl =
+        parse_pjl_line("@PJL FSDOWNLOAD FORMAT:BINARY SIZE=10 NAME = \"0:\\pcl\\macros\\m1\"");
+    CHECK(dl->path == "0:\\pcl\\macros\\m1");
+    CHECK_FALSE(dl->traversal);
+    CHECK(parse_pjl_line("@PJL FSDELETE NAME=\"0:\\x\"")->category == Category::FsAccess);
+    CHECK(parse_pjl_line("@PJL FSINIT VOLUME=\"0:\"")->category == Category::Destructive);
+    // Every prefix of a valid line parses to something or nothing, never crashes.
+    const std::string line = "@PJL FSUPLOAD NAME=\"0:/../../etc/passwd\" OFFSET=0 SIZE=1";
+    for (std::size_t n = 0; n <= line.size(); ++n) {
+        auto p = parse_pjl_line(std::string_view(line).substr(0, n));
+        CHECK(p.has_value() == (n == 4 || n >= 5));
+    }
+}
+
+TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings", "[ps]") {
+    auto ops = ps({"%!PS\n% deletefile in a comment\n(a deletefile string) pop /deletefile pop\n",
+                   "serverdict begin 0 exitserver\n(../../etc/passwd) deletefile\n"});
+    REQUIRE(ops.size() == 2);
+    CHECK(ops[0].name == "exitserver");
+    CHECK(ops[1].name == "deletefile");
+    CHECK(ops[1].path == "../../etc/passwd");
+    auto split = ps({"(/etc/shadow) (r) fi", "le\n<< /Password (0) >> setsys", "temparams\n"});
+    REQUIRE(split.size() == 2);
+    CHECK(split[0].name == "file");
+    CHECK(split[0].dangerous);
+    CHECK(split[0].path == "/etc/shadow");
+    CHECK(split[0].mode == "r");
+    CHECK(split[1].name == "setsystemparams");
+    auto benign = ps({"(%stdout) (w) file <48656c6c6f> showpage (a \\) deletefile) pop"});
+    REQUIRE(benign.size() == 1);
+    CHECK_FALSE(benign[0].dangerous);
+}
+
+TEST_CASE("PCL scanner: inquiry, echo, macros, combined parameters, raster skip", "[pcl]") {
+    dissect::raw9100::PclScanner s;
+    std::vector<dissect::raw9100::PclCommand> out;
+    auto feed = [&](std::string_view d) {
+        s.feed(d, [&](dissect::raw9100::PclCommand&& c) { out.push_back(std::move(c)); });
+    };
+    feed(
+        "\x1b"
+        "E\x1b*s1T\x1b&f31337y10X");
+    feed("\x1b*b3W\x1b*s");  // 3 raster bytes hide an ESC*s: not an echo
+    feed("5X");
+    // ESC&f31337y10X is one escape with combined parameters (lower-case y continues it).
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].name == "status_inquiry");
+    CHECK(out[1].name == "macro_id");
+    CHECK(out[1].value == 31337);
+    CHECK(out[2].name == "macro_control");
+    CHECK(out[2].value == 10);
+    feed("\x1b*s7X");
+    REQUIRE(out.size() == 4);  // after the skipped raster bytes, escapes are seen again
+    CHECK(out[3].name == "echo");
+}
+
+TEST_CASE("raw 9100: UEL split across segments, language switch, back-channel", "[raw9100]") {
+    core::LimitsConfig limits;
+    auto d = raw_info().make(core::DissectorContext{limits, core::Transport::Tcp});
+    Sink sink;
+    const std::string job =
+        "\x1b%-12345X@PJL ENTER LANGUAGE=POSTSCRIPT\n%!\n(x) (w) file\n\x1b%-12345X@PJL EOJ\n";
+    for (std::size_t i = 0; i < job.size(); i += 5) {  // five-byte segments
+        d->on_data(core::Direction::ToServer, bytes(job.substr(i, 5)), {}, sink);
+    }
+    REQUIRE(sink.events.size() == 3);
+    CHECK(sink.events[0].name == "ENTER LANGUAGE");
+    CHECK(sink.events[1].proto == "postscript");
+    CHECK(field(sink.events[1], "path") == "x");
+    CHECK(sink.events[2].name == "EOJ");
+    d->on_data(core::Direction::ToClient,
+               bytes("@PJL FSUPLOAD FORMAT:BINARY NAME=\"x\" OFFSET=0 SIZE=5\r\nAB\fCD\f"), {},
+               sink);
+    REQUIRE(sink.events.size() == 4);
+    CHECK(sink.events[3].from_printer);
+    CHECK(std::get<std::int64_t>(core::find(sink.events[3].fields, "bytes")->v) == 5);
+}
+
+TEST_CASE("raw 9100: oversized PJL line is reported once with its length", "[raw9100]") {
+    core::LimitsConfig limits;
+    auto d = raw_info().make(core::DissectorContext{limits, core::Transport::Tcp});
+    Sink sink;
+    const std::string line = "@PJL COMMENT " + std::string(5000, 'A') + "\n@PJL EOJ\n";
+    d->on_data(core::Direction::ToServer, bytes(line), {}, sink);
+    REQUIRE(sink.events.size() == 2);
+    CHECK(std::get<bool>(core::find(sink.events[0].fields, "oversized")->v));
+    CHECK(std::get<std::int64_t>(core::find(sink.events[0].fields, "line_length")->v) == 5013);
+    CHECK(field(sink.events[0], "args").size() == dissect::raw9100::kMaxArgs);
+    CHECK(sink.events[1].name == "EOJ");
+}
+
+TEST_CASE("raw 9100 probe", "[raw9100]") {
+    const auto& info = raw_info();
+    CHECK(info.probe(bytes("\x1b%-12345X@PJL"), core::Direction::ToServer) ==
+          core::Confidence::Yes);
+    CHECK(info.probe(bytes("@PJL INFO STATUS\r\n"), core::Direction::ToServer) ==
+          core::Confidence::Yes);
+    CHECK(info.probe(bytes("%!PS"), core::Direction::ToServer) == core::Confidence::Maybe);
+    CHECK(info.probe(bytes("GET / HTTP/1.1"), core::Direction::ToServer) != core::Confidence::Yes);
+}
