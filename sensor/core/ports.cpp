@@ -30,16 +30,16 @@ void add_sorted(std::vector<std::uint16_t>& v, std::uint16_t p) {
 PortMap::PortMap(const PortsConfig& ports) {
     // 9100 is raw JetDirect over TCP only; BJNP and MFNP use both UDP and TCP (protocols.md §1.2).
     for (auto p : ports.raw) {
-        tcp_.at(p) = Service::Raw;
+        tcp_[p] = Service::Raw;
         add_sorted(tcp_list_, p);
     }
     for (auto p : ports.bjnp) {
-        tcp_.at(p) = udp_.at(p) = bjnp_service(p);
+        tcp_[p] = udp_[p] = bjnp_service(p);
         add_sorted(tcp_list_, p);
         add_sorted(udp_list_, p);
     }
     for (auto p : ports.mfnp) {
-        tcp_.at(p) = udp_.at(p) = Service::Mfnp;
+        tcp_[p] = udp_[p] = Service::Mfnp;
         add_sorted(tcp_list_, p);
         add_sorted(udp_list_, p);
     }

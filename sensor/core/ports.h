@@ -6,7 +6,6 @@
 #include "config.h"
 #include "flow.h"
 
-#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -18,8 +17,8 @@ class PortMap {
     PortMap() = default;
     explicit PortMap(const PortsConfig& ports);
 
-    [[nodiscard]] Service tcp(std::uint16_t port) const noexcept { return tcp_.at(port); }
-    [[nodiscard]] Service udp(std::uint16_t port) const noexcept { return udp_.at(port); }
+    [[nodiscard]] Service tcp(std::uint16_t port) const noexcept { return tcp_[port]; }
+    [[nodiscard]] Service udp(std::uint16_t port) const noexcept { return udp_[port]; }
     [[nodiscard]] Service lookup(std::uint8_t proto, std::uint16_t port) const noexcept {
         return proto == 6 ? tcp(port) : proto == 17 ? udp(port) : Service::None;
     }
@@ -28,8 +27,10 @@ class PortMap {
     [[nodiscard]] const std::vector<std::uint16_t>& udp_ports() const noexcept { return udp_list_; }
 
   private:
-    std::array<Service, 65536> tcp_{};
-    std::array<Service, 65536> udp_{};
+    // One entry per port value (index < 65536 by type), on the heap: 128 KiB does not belong
+    // in the objects that embed a PortMap.
+    std::vector<Service> tcp_ = std::vector<Service>(65536, Service::None);
+    std::vector<Service> udp_ = std::vector<Service>(65536, Service::None);
     std::vector<std::uint16_t> tcp_list_;
     std::vector<std::uint16_t> udp_list_;
 };

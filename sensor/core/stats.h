@@ -49,8 +49,7 @@ class Stats {
 
     void add(SeriesId id, double n = 1.0) noexcept {
         if (id.valid()) {
-            auto& v = series_[id.index].value;
-            v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+            series_[id.index].value.fetch_add(n, std::memory_order_relaxed);  // sinks' threads too
         }
     }
     void set(SeriesId id, double v) noexcept {
