@@ -381,6 +381,7 @@ class BjnpDissector final : public core::Dissector {
         ev.ts = ts;
         ev.dir = dir;
         ev.proto = "bjnp";
+        ev.dissector = "bjnp";
         ev.name = command_name(h.code);
         ev.fields = header_fields(h);
         const auto parse_violation = parse_payload(h, payload, udp_, ev.fields);
@@ -407,6 +408,7 @@ class BjnpDissector final : public core::Dissector {
         ev.ts = ts;
         ev.dir = dir;
         ev.proto = "bjnp";
+        ev.dissector = "bjnp";
         ev.name = "malformed";
         ev.violation = core::to_string(err);
         ev.fields = Object{{"direction", dir == core::Direction::ToServer ? "command" : "response"},

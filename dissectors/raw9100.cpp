@@ -416,6 +416,7 @@ class Raw9100Dissector final : public core::Dissector {
         ev.ts = ts_;
         ev.dir = dir;
         ev.proto = proto;
+        ev.dissector = "raw";
         ev.name = std::move(name);
         return ev;
     }

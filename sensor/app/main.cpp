@@ -3,12 +3,14 @@
 #include "app/bpf.h"
 #include "app/config_load.h"
 #include "app/pipeline.h"
+#include "app/privileges.h"
 #include "app/state_file.h"
 #include "capture/pcap_source.h"
 #include "dissectors/registry.h"
 #include "exporters/eve_writer.h"
 #include "exporters/metrics_text.h"
 #include "exporters/prometheus_endpoint.h"
+#include "exporters/syslog_sink.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <poll.h>
+#include <pwd.h>
 #include <string>
 #include <vector>
 
@@ -66,6 +69,8 @@ struct Options {
     std::string metrics_addr;
     std::string metrics_file;
     std::string state_path;
+    std::string syslog_url;
+    std::string user;
     bool check_config = false;
 };
 
@@ -109,6 +114,13 @@ std::vector<std::string> validate_flags(const Options& o) {
         if (auto err = capture::check_filter(o.filter)) {
             errors.push_back("-f \"" + o.filter + "\": " + *err);
         }
+    }
+    if (!o.syslog_url.empty() && !exporters::SyslogTarget::parse(o.syslog_url)) {
+        errors.push_back("--syslog " + o.syslog_url +
+                         ": expected unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
+    }
+    if (!o.user.empty() && ::getpwnam(o.user.c_str()) == nullptr) {
+        errors.push_back("--user " + o.user + ": no such user");
     }
     if (!o.metrics_addr.empty() && o.metrics_addr.find(':') == std::string::npos) {
         errors.push_back("--metrics " + o.metrics_addr +
@@ -168,7 +180,7 @@ core::Timestamp wall_clock() {
     return core::Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
 
-void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline,
+void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, core::EventSink& eve,
           const std::function<void()>& reload) {
     std::vector<pollfd> fds;
     for (auto& s : sources) {
@@ -197,6 +209,7 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline,
         }
         // A quiet wire must still time out attempts: live packet time is the wall clock.
         pipeline.tick(wall_clock());
+        eve.flush();  // whoever tails eve.json sees an alert within one poll interval
     }
 }
 
@@ -253,6 +266,11 @@ int run(const Options& o) {
                                         core::MetricType::Gauge),
                            {{"version", kVersion}}),
               1);
+    // The EVE sink's error series exists even without --eve, so dashboards always find it.
+    stats.series(
+        stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
+                     core::MetricType::Counter),
+        {{"sink", "eve"}});
     std::unique_ptr<core::EventSink> eve;
     if (!o.eve_path.empty()) {
         eve = std::make_unique<exporters::EveFileSink>(o.eve_path, stats);
@@ -260,7 +278,14 @@ int run(const Options& o) {
         eve = std::make_unique<NullSink>();
     }
     TypeFilterSink filtered(*eve, o.eve_types);
-    app::Pipeline pipeline(config, stats, filtered, dissectors::all(),
+    exporters::FanoutSink sinks;
+    sinks.add(filtered);
+    std::unique_ptr<exporters::SyslogSink> syslog;
+    if (!o.syslog_url.empty()) {
+        syslog = std::make_unique<exporters::SyslogSink>(o.syslog_url, config.syslog, stats);
+        sinks.add(*syslog);
+    }
+    app::Pipeline pipeline(config, stats, sinks, dissectors::all(),
                            app::PipelineOptions{o.all_traffic});
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto name = sources[i].live() ? sources[i].name() : input_name(o.read_files[i]);
@@ -276,7 +301,17 @@ int run(const Options& o) {
         endpoint = std::make_unique<exporters::PrometheusEndpoint>(metrics_addr, stats);
     }
 
+    if (!o.user.empty()) {
+        app::drop_privileges(o.user);
+        spdlog::info("running as {}", o.user);
+    }
     install_signal_handlers();
+    if (syslog) {
+        syslog->status(std::string("printwatch ") + kVersion + " started on " +
+                           (o.interfaces.empty() ? fmt::format("{}", fmt::join(o.read_files, ","))
+                                                 : fmt::format("{}", fmt::join(o.interfaces, ","))),
+                       wall_clock());  // STATUS is about the process, not the packets
+    }
     bool any_error = false;
     std::uint64_t packets = 0;
     core::SensorConfig reloaded;
@@ -284,7 +319,7 @@ int run(const Options& o) {
         packets = replay(o, sources, pipeline, any_error);
     } else {
         spdlog::info("capturing on {} with filter: {}", fmt::join(o.interfaces, ","), bpf_summary);
-        live(sources, pipeline, [&] {
+        live(sources, pipeline, *eve, [&] {
             if (o.config_path.empty()) {
                 return;
             }
@@ -299,9 +334,16 @@ int run(const Options& o) {
             config = reloaded;
             pipeline.reconfigure(config);
             spdlog::info("configuration reloaded from {}", o.config_path);
+            if (syslog) {
+                syslog->status("configuration reloaded from " + o.config_path, wall_clock());
+            }
         });
     }
     pipeline.finish();
+    if (syslog) {
+        syslog->status("printwatch stopping", wall_clock());
+        syslog->flush();
+    }
     if (!o.metrics_file.empty()) {
         exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
     }
@@ -343,6 +385,9 @@ int main(int argc, char** argv) {
     cli.add_option("--metrics-file", o.metrics_file,
                    "Write final metrics in Prometheus text format on exit");
     cli.add_option("--state", o.state_path, "Persist learned printers and clients in FILE");
+    cli.add_option("--syslog", o.syslog_url,
+                   "RFC 5424 alerts to unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
+    cli.add_option("--user", o.user, "Drop root for USER once the capture is open");
     cli.add_flag("--check-config", o.check_config,
                  "Validate the config and flags, then exit 0 or 2");
     try {

@@ -42,7 +42,7 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       sink_(sink),
       options_(options),
       ports_(config.ports),
-      detector_(config, stats, sink, iface_names_),
+      detector_(config, stats, sink, iface_names_, registry),
       flows_(config.limits, stats, *this, options.hash_seed),
       app_(registry, config, options.all_traffic, stats) {
     const auto fam = stats.family("printwatch_decode_errors_total",

@@ -26,8 +26,9 @@ enum class Transport : std::uint8_t { Tcp, Udp };
 struct AppEvent {
     Timestamp ts;
     Direction dir = Direction::ToServer;
-    std::string_view proto;  // static literal
-    std::string name;        // e.g. "discover", "INFO ID", "exitserver"
+    std::string_view proto;      // static literal
+    std::string_view dissector;  // the registered dissector that emitted it (DissectorInfo::name)
+    std::string name;            // e.g. "discover", "INFO ID", "exitserver"
     Object fields;
     /// The sender is the printer (a BJNP response, a PJL reply): detection learns it as one.
     /// Not the same as dir == ToClient: a reply to a broadcast discover opens its own flow.

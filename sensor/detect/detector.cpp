@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detector.h"
 
+#include "core/result.h"
 #include "signatures.h"
 
 #include <algorithm>
@@ -51,7 +52,8 @@ constexpr std::array kServices{Service::Raw,      Service::BjnpPrinter, Service:
 }  // namespace
 
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-                   const std::vector<std::string>& iface_names)
+                   const std::vector<std::string>& iface_names,
+                   std::span<const core::DissectorInfo* const> dissectors)
     : config_(&config),
       stats_(stats),
       sink_(sink),
@@ -77,6 +79,16 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
     dissector_errors_family_ =
         stats.family("printwatch_dissector_errors_total", "Protocol violations seen by dissectors",
                      core::MetricType::Counter);
+    for (const auto* info : dissectors) {
+        std::array<core::SeriesId, 4> by_reason{};
+        for (auto reason : {core::ParseError::Truncated, core::ParseError::Invalid,
+                            core::ParseError::TooLarge, core::ParseError::Unsupported}) {
+            by_reason.at(static_cast<std::size_t>(reason)) = stats.series(
+                dissector_errors_family_,
+                {{"dissector", std::string(info->name)}, {"reason", core::to_string(reason)}});
+        }
+        violation_series_.emplace_back(info->name, by_reason);
+    }
 }
 
 void Detector::reconfigure(const core::SensorConfig& config) {
@@ -397,9 +409,16 @@ void Detector::on_app_event(Flow& flow, const core::AppEvent& event) {
     e.body = event.fields;
     sink_.write(e);
     if (!event.violation.empty()) {
-        stats_.add(
-            stats_.series(dissector_errors_family_, {{"dissector", std::string(flow.app_proto)},
-                                                     {"reason", std::string(event.violation)}}));
+        for (const auto& [name, by_reason] : violation_series_) {
+            if (name == event.dissector) {
+                for (auto reason : {core::ParseError::Truncated, core::ParseError::Invalid,
+                                    core::ParseError::TooLarge, core::ParseError::Unsupported}) {
+                    if (event.violation == core::to_string(reason)) {
+                        stats_.add(by_reason.at(static_cast<std::size_t>(reason)));
+                    }
+                }
+            }
+        }
     }
     apply_app_rules(flow, event);
 }

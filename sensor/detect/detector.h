@@ -17,6 +17,7 @@
 
 #include <array>
 #include <deque>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ namespace printwatch::detect {
 class Detector {
   public:
     /// `iface_names` outlives the detector; flows carry an index into it.
+    /// `dissectors` names every registered dissector, so violation counters are resolved once.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-             const std::vector<std::string>& iface_names);
+             const std::vector<std::string>& iface_names,
+             std::span<const core::DissectorInfo* const> dissectors);
     void reconfigure(const core::SensorConfig& config);
 
     /// Runs timers up to `now`: attempt timeouts, the alert-budget minute, exposure expiry.
@@ -98,6 +101,8 @@ class Detector {
     core::FamilyId last_attempt_family_;
     core::FamilyId dissector_errors_family_;
     std::array<std::array<core::SeriesId, 3>, 8> attempts_{};
+    /// printwatch_dissector_errors_total per dissector, indexed by core::ParseError.
+    std::vector<std::pair<std::string_view, std::array<core::SeriesId, 4>>> violation_series_;
 };
 
 }  // namespace printwatch::detect

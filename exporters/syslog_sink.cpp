@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "syslog_sink.h"
+
+#include "json_text.h"
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <netdb.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace printwatch::exporters {
+
+namespace {
+
+constexpr std::size_t kMaxMessage = 2048;
+constexpr auto kMinBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::seconds(5);  // a returning collector is found fast
+constexpr auto kFlushWait = std::chrono::seconds(5);
+
+// RFC 5424 severities: SPEC §6 maps alert severity 1 -> warning, 2 -> notice, 3 -> info.
+int syslog_severity(const core::EveEvent& e) {
+    if (e.alert == nullptr) {
+        return 6;
+    }
+    switch (e.severity) {
+        case 1:
+            return 4;
+        case 2:
+            return 5;
+        default:
+            return 6;
+    }
+}
+
+std::string rfc3339(core::Timestamp t) {
+    // format_iso8601 gives ...+0000; RFC 5424 wants RFC 3339: ...Z
+    std::string s = core::format_iso8601(t);
+    return s.substr(0, s.size() - 5) + "Z";
+}
+
+/// SD-PARAM value: escape '"', '\' and ']' (RFC 5424 §6.3.3), and make it one printable line.
+std::string sd_value(std::string_view v) {
+    return sanitize_text(v, "\"]", 256);
+}
+
+std::string value_text(const core::Value& v) {
+    if (const auto* s = std::get_if<std::string>(&v.v)) {
+        return *s;
+    }
+    if (const auto* i = std::get_if<std::int64_t>(&v.v)) {
+        return std::to_string(*i);
+    }
+    if (const auto* b = std::get_if<bool>(&v.v)) {
+        return *b ? "true" : "false";
+    }
+    std::string out;
+    append_json(out, v);
+    return out;
+}
+
+/// Token characters only: RFC 5424 HOSTNAME is PRINTUSASCII without spaces.
+std::string clean_hostname(std::string h) {
+    for (char& c : h) {
+        if (c <= 32 || c >= 127) {
+            c = '_';
+        }
+    }
+    return h.empty() ? std::string("-") : h.substr(0, 255);
+}
+
+}  // namespace
+
+std::optional<SyslogTarget> SyslogTarget::parse(const std::string& url) {
+    SyslogTarget t;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) {
+        return std::nullopt;
+    }
+    const std::string scheme = url.substr(0, scheme_end);
+    const std::string rest = url.substr(scheme_end + 3);
+    if (scheme == "unix") {
+        if (rest.empty() || rest.front() != '/') {
+            return std::nullopt;
+        }
+        t.transport = Transport::Unix;
+        t.path = rest;
+        return t;
+    }
+    if (scheme != "udp" && scheme != "tcp") {
+        return std::nullopt;
+    }
+    t.transport = scheme == "udp" ? Transport::Udp : Transport::Tcp;
+    std::size_t colon = 0;
+    if (!rest.empty() && rest.front() == '[') {
+        const auto close = rest.find(']');
+        if (close == std::string::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
+            return std::nullopt;
+        }
+        t.host = rest.substr(1, close - 1);
+        colon = close + 1;
+    } else {
+        colon = rest.rfind(':');
+        if (colon == std::string::npos) {
+            return std::nullopt;
+        }
+        t.host = rest.substr(0, colon);
+    }
+    t.port = rest.substr(colon + 1);
+    const bool numeric = !t.port.empty() && t.port.size() <= 5 &&
+                         t.port.find_first_not_of("0123456789") == std::string::npos &&
+                         std::stoi(t.port) > 0 && std::stoi(t.port) < 65536;
+    if (t.host.empty() || !numeric) {
+        return std::nullopt;
+    }
+    return t;
+}
+
+int syslog_facility(const std::string& name) {
+    static constexpr std::array<std::pair<std::string_view, int>, 20> kNames{
+        {{"kern", 0},      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
+         {"syslog", 5},    {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
+         {"authpriv", 10}, {"ftp", 11},    {"local0", 16}, {"local1", 17}, {"local2", 18},
+         {"local3", 19},   {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23}}};
+    for (const auto& [n, v] : kNames) {
+        if (n == name) {
+            return v;
+        }
+    }
+    return -1;
+}
+
+std::string format_rfc5424(const core::EveEvent& e, int facility, const std::string& hostname,
+                           int pid) {
+    std::string msgid;
+    if (e.event_type == "alert") {
+        msgid = "ALERT";
+    } else if (e.event_type == "printer") {
+        msgid = "PRINTER";
+    } else if (e.event_type == "stats") {
+        msgid = "STATS";
+    } else if (e.event_type == "status") {
+        msgid = "STATUS";
+    } else {
+        return {};  // protocol records stay in EVE: syslog carries alerts and state changes
+    }
+    std::string out = "<" + std::to_string(facility * 8 + syslog_severity(e)) + ">1 " +
+                      rfc3339(e.ts) + " " + hostname + " printwatch " + std::to_string(pid) + " " +
+                      msgid + " [printwatch@32473";
+    auto param = [&](std::string_view name, std::string_view value) {
+        out.append(" ").append(name).append("=\"").append(sd_value(value)).append("\"");
+    };
+    std::string human;
+    if (e.alert != nullptr) {
+        param("kind", e.alert->kind);
+        param("sid", std::to_string(e.alert->sid));
+        param("severity", std::to_string(e.severity));
+    }
+    if (e.tuple) {
+        param("src", e.tuple->src.to_string());
+        param("sport", std::to_string(e.tuple->sport));
+        param("dst", e.tuple->dst.to_string());
+        param("dport", std::to_string(e.tuple->dport));
+        param("proto", e.tuple->proto == 6 ? "TCP" : "UDP");
+    }
+    for (const auto& [k, v] : e.body) {
+        if (k == "kind") {
+            continue;
+        }
+        if (k == "outcome" || k == "service" || k == "printer" || k == "path" || k == "command" ||
+            k == "operator" || k == "model" || k == "address" || k == "learned_from" ||
+            k == "traversal" || k == "client_mac" || k == "suppressed") {
+            param(k, value_text(v));
+        }
+    }
+    out.append("] ");
+    if (e.alert != nullptr) {
+        human = std::string(e.alert->signature);
+        if (e.tuple) {
+            human += ": " + e.tuple->src.to_string() + ":" + std::to_string(e.tuple->sport) +
+                     " -> " + e.tuple->dst.to_string() + ":" + std::to_string(e.tuple->dport);
+        }
+        if (const auto* o = core::find(e.body, "outcome")) {
+            human += " " + value_text(*o);
+        }
+    } else if (e.event_type == "printer") {
+        human = "printer inventory: " + value_text(*core::find(e.body, "address"));
+    } else if (e.event_type == "status") {
+        human = value_text(*core::find(e.body, "message"));
+    } else {
+        human = "stats";
+    }
+    out.append(sanitize_text(human, {}, kMaxMessage));
+    if (out.size() > kMaxMessage) {
+        out.resize(kMaxMessage);
+    }
+    return out;
+}
+
+SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config, core::Stats& stats)
+    : facility_(syslog_facility(config.facility)),
+      capacity_(config.queue),
+      pid_(static_cast<int>(::getpid())),
+      stats_(stats) {
+    auto t = SyslogTarget::parse(url);
+    if (!t) {
+        throw std::runtime_error("--syslog " + url +
+                                 ": expected unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
+    }
+    target_ = *t;
+    std::array<char, 256> host{};
+    ::gethostname(host.data(), host.size() - 1);
+    hostname_ = clean_hostname(host.data());
+    const auto fam =
+        stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
+                     core::MetricType::Counter);
+    dropped_ = stats.series(fam, {{"sink", "syslog"}});
+    sent_ =
+        stats.series(stats.family("printwatch_output_messages_total",
+                                  "Records an output sink delivered", core::MetricType::Counter),
+                     {{"sink", "syslog"}});
+    worker_ = std::thread([this] { run(); });
+}
+
+SyslogSink::~SyslogSink() {
+    flush();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+    close_socket();
+}
+
+void SyslogSink::write(const core::EveEvent& event) {
+    std::string msg = format_rfc5424(event, facility_, hostname_, pid_);
+    if (!msg.empty()) {
+        enqueue(std::move(msg));
+    }
+}
+
+void SyslogSink::status(const std::string& text, core::Timestamp ts) {
+    core::EveEvent e;
+    e.ts = ts;
+    e.event_type = "status";
+    e.body = core::Object{{"message", text}};
+    write(e);
+}
+
+void SyslogSink::enqueue(std::string message) {
+    {
+        std::lock_guard lock(mutex_);
+        if (queue_.size() >= capacity_) {
+            stats_.add(dropped_);  // never block capture: the newest message is the one lost
+            return;
+        }
+        queue_.push_back(std::move(message));
+    }
+    wake_.notify_one();
+}
+
+void SyslogSink::flush() {
+    std::unique_lock lock(mutex_);
+    drained_.wait_for(lock, kFlushWait, [this] { return queue_.empty() && !busy_; });
+}
+
+void SyslogSink::close_socket() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+bool SyslogSink::connect_socket() {
+    close_socket();
+    if (target_.transport == SyslogTarget::Transport::Unix) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, target_.path.c_str(), sizeof(addr.sun_path) - 1);
+        if (fd_ < 0 ||
+            ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {  // NOLINT
+            close_socket();
+            return false;
+        }
+        return true;
+    }
+    addrinfo hints{};
+    hints.ai_socktype =
+        target_.transport == SyslogTarget::Transport::Tcp ? SOCK_STREAM : SOCK_DGRAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(target_.host.c_str(), target_.port.c_str(), &hints, &res) != 0) {
+        return false;
+    }
+    for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
+        fd_ = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd_ >= 0 && ::connect(fd_, ai->ai_addr, ai->ai_addrlen) == 0) {
+            break;
+        }
+        close_socket();
+    }
+    ::freeaddrinfo(res);
+    return fd_ >= 0;
+}
+
+bool SyslogSink::send_one(const std::string& message) {
+    if (target_.transport == SyslogTarget::Transport::Tcp) {
+        // A collector that went away has sent FIN: writing now would "succeed" into a dead
+        // connection and lose the message, so look first and reconnect instead.
+        std::array<char, 1> probe{};
+        const ssize_t n = ::recv(fd_, probe.data(), probe.size(), MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            return false;
+        }
+    }
+    std::string framed;
+    const std::string* data = &message;
+    if (target_.transport == SyslogTarget::Transport::Tcp) {
+        framed = std::to_string(message.size()) + " " + message;  // RFC 6587 octet counting
+        data = &framed;
+    }
+    std::size_t done = 0;
+    while (done < data->size()) {
+        const ssize_t n = ::send(fd_, data->data() + done, data->size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void SyslogSink::run() {
+    // A message leaves the queue only once delivered: while the collector is away the queue
+    // holds up to `capacity_` messages and enqueue() drops (and counts) what does not fit.
+    auto backoff = kMinBackoff;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) {
+            drained_.notify_all();
+            return;  // stopping with nothing left
+        }
+        const std::string msg = queue_.front();
+        busy_ = true;
+        lock.unlock();
+        bool ok = fd_ >= 0 && send_one(msg);
+        if (!ok) {
+            ok = connect_socket() && send_one(msg);  // collector restarted, or first message
+        }
+        lock.lock();
+        busy_ = false;
+        if (ok) {
+            queue_.pop_front();
+            stats_.add(sent_);
+            backoff = kMinBackoff;
+            if (queue_.empty()) {
+                drained_.notify_all();
+            }
+            continue;
+        }
+        close_socket();
+        if (stopping_) {
+            // Shutting down with the collector unreachable: what is left is lost, and counted.
+            stats_.add(dropped_, static_cast<double>(queue_.size()));
+            queue_.clear();
+            drained_.notify_all();
+            return;
+        }
+        wake_.wait_for(lock, backoff, [this] { return stopping_; });
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
+    }
+}
+
+}  // namespace printwatch::exporters

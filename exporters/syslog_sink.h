@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// RFC 5424 syslog sink (SPEC §6): unix datagram (/dev/log), UDP, or TCP with RFC 6587
+// octet-counting framing. The capture thread only formats and enqueues; a worker thread sends,
+// reconnecting with exponential backoff (100 ms to 5 s). Messages wait in a bounded queue
+// (syslog.queue) until delivered, so a short collector outage loses nothing; when the queue is
+// full the new message is dropped and counted in printwatch_output_errors_total{sink="syslog"},
+// so a dead collector never blocks or grows the sensor. Over UDP a stopped collector is only
+// noticed on the send after the one that drew the ICMP error: that one message is lost
+// uncounted, which no UDP sender can avoid.
+#pragma once
+
+#include "core/config.h"
+#include "core/event.h"
+#include "core/stats.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace printwatch::exporters {
+
+struct SyslogTarget {
+    enum class Transport : std::uint8_t { Unix, Udp, Tcp };
+    Transport transport = Transport::Unix;
+    std::string path;  // unix
+    std::string host;  // udp/tcp
+    std::string port;
+    /// unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT ([v6] in brackets). nullopt if invalid.
+    static std::optional<SyslogTarget> parse(const std::string& url);
+};
+
+/// Numeric facility for a name ("local5" -> 21); -1 when unknown.
+int syslog_facility(const std::string& name);
+
+/// Formats one event as an RFC 5424 message (without transport framing), capped at 2048 bytes.
+/// Returns an empty string for event types that do not go to syslog (protocol records).
+std::string format_rfc5424(const core::EveEvent& event, int facility, const std::string& hostname,
+                           int pid);
+
+class SyslogSink final : public core::EventSink {
+  public:
+    /// Throws std::runtime_error naming the URL when it cannot be parsed.
+    SyslogSink(const std::string& url, const core::SyslogConfig& config, core::Stats& stats);
+    ~SyslogSink() override;
+    SyslogSink(const SyslogSink&) = delete;
+    SyslogSink& operator=(const SyslogSink&) = delete;
+
+    void write(const core::EveEvent& event) override;
+    /// Waits (bounded) for the queue to drain: used at shutdown so SIGTERM delivers what it can.
+    void flush() override;
+    /// A STATUS message (start, stop, reload) from the application.
+    void status(const std::string& text, core::Timestamp ts);
+
+  private:
+    void enqueue(std::string message);
+    void run();
+    bool connect_socket();
+    bool send_one(const std::string& message);
+    void close_socket();
+
+    SyslogTarget target_;
+    int facility_;
+    std::size_t capacity_;
+    std::string hostname_;
+    int pid_;
+    core::Stats& stats_;
+    core::SeriesId dropped_;
+    core::SeriesId sent_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable drained_;
+    std::deque<std::string> queue_;
+    bool stopping_ = false;
+    bool busy_ = false;
+    int fd_ = -1;
+    std::thread worker_;
+};
+
+}  // namespace printwatch::exporters
