@@ -9,7 +9,7 @@ packages=(
   libpcap-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   catch2 libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libexpected-dev
   libssl-dev
-  tshark tcpreplay nmap python3-scapy
+  tshark tcpreplay nmap python3-scapy python3-yaml procps
   prometheus rsyslog iproute2 systemd curl
 )
 if [ "$(id -u)" -ne 0 ]; then

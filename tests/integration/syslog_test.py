@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""Integration test: printwatch -> real rsyslog on 127.0.0.1 (UDP and TCP inputs).
+
+1. Every alert of a golden replay arrives over UDP and over TCP (RFC 6587 octet counting),
+   parses as RFC 5424 and carries the right SD params (kind, sid, src, dst, dport...).
+2. Hostile text (a PJL path with quote, bracket and newline) cannot forge a message or a param.
+3. Collector outage: capture goes on, drops are counted in
+   printwatch_output_errors_total{sink="syslog"}, and delivery resumes when rsyslog is back.
+usage: syslog_test.py PRINTWATCH REPO_ROOT
+"""
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+BIN, ROOT = sys.argv[1], sys.argv[2]
+WORK = h.workdir("syslog")
+RFC5424 = re.compile(
+    r'^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (\S+) printwatch (\d+) '
+    r'(ALERT|PRINTER|STATS|STATUS) \[printwatch@32473((?: [a-z_]+="(?:[^"\\\]]|\\.)*")*)\] (.*)$')
+PARAM = re.compile(r' ([a-z_]+)="((?:[^"\\\]]|\\.)*)"')
+
+procs = h.Processes()
+udp_port, tcp_port = h.free_port(h.socket.SOCK_DGRAM), h.free_port()
+
+
+def rsyslog_conf():
+    path = os.path.join(WORK, "rsyslog.conf")
+    with open(path, "w") as f:
+        f.write(f'''global(workDirectory="{WORK}")
+module(load="imudp")
+module(load="imtcp")
+template(name="raw" type="string" string="%rawmsg%\\n")
+ruleset(name="udp") {{ action(type="omfile" file="{WORK}/udp.log" template="raw") }}
+ruleset(name="tcp") {{ action(type="omfile" file="{WORK}/tcp.log" template="raw") }}
+input(type="imudp" address="127.0.0.1" port="{udp_port}" ruleset="udp")
+input(type="imtcp" address="127.0.0.1" port="{tcp_port}" ruleset="tcp")
+''')
+    return path
+
+
+def start_rsyslog():
+    p = procs.start(["rsyslogd", "-n", "-f", rsyslog_conf(), "-i", os.path.join(WORK, "rsyslog.pid")])
+    ok = h.wait_for(lambda: h.run(["ss", "-Hltn", f"sport = :{tcp_port}"]).stdout.strip(), timeout=15)
+    if not ok:
+        h.check("rsyslog started", False, p.stderr.read().decode() if p.poll() is not None else "no listener")
+    return p
+
+
+def lines(name):
+    path = os.path.join(WORK, name)
+    return open(path, errors="replace").read().splitlines() if os.path.exists(path) else []
+
+
+def alerts_in(name):
+    return [l for l in lines(name) if " ALERT [" in l]
+
+
+def replay(case, url, extra_cfg=""):
+    cfg = os.path.join(WORK, f"{case}.yaml")
+    with open(cfg, "w") as f:
+        f.write(open(os.path.join(ROOT, "pcaps", case, "config.yaml")).read() + extra_cfg)
+    eve = os.path.join(WORK, f"{case}-{url[:3]}.jsonl")
+    r = h.run([BIN, "-r", os.path.join(ROOT, "pcaps", case, "input.pcap"), "-c", cfg, "--eve", eve,
+               "--syslog", url])
+    return r, [e for e in h.eve_events(eve) if e["event_type"] == "alert"]
+
+
+def check_delivery(transport, logname):
+    url = f"{transport}://127.0.0.1:{udp_port if transport == 'udp' else tcp_port}"
+    r, alerts = replay("pret-session", url)
+    h.check(f"{transport}: replay ran", r.returncode == 0, r.stderr)
+    got = h.wait_for(lambda: len(alerts_in(logname)) >= len(alerts) and alerts_in(logname), timeout=15) or []
+    h.check(f"{transport}: every alert arrived ({len(alerts)} sent, {len(got)} received)",
+            len(got) == len(alerts) and len(alerts) > 0)
+    parsed = [RFC5424.match(l) for l in got]
+    h.check(f"{transport}: every message parses as RFC 5424", all(parsed) and parsed,
+            next((l for l, m in zip(got, parsed) if not m), ""))
+    ok_params = True
+    for a, m in zip(alerts, parsed):
+        if not m:
+            ok_params = False
+            break
+        params = dict(PARAM.findall(m.group(6)))
+        sev = {1: 4, 2: 5, 3: 6}[a["alert"]["severity"]]
+        ok_params &= int(m.group(1)) == 21 * 8 + sev  # facility local5, SPEC §6 severity map
+        ok_params &= params.get("kind") == a["printwatch"]["kind"]
+        ok_params &= params.get("sid") == str(a["alert"]["signature_id"])
+        ok_params &= params.get("src") == a["src_ip"] and params.get("dst") == a["dest_ip"]
+        ok_params &= params.get("dport") == str(a["dest_port"])
+        if "outcome" in a["printwatch"]:
+            ok_params &= params.get("outcome") == a["printwatch"]["outcome"]
+    h.check(f"{transport}: SD params and PRI match the EVE alerts, in order", ok_params)
+    status = [l for l in lines(logname) if " STATUS [" in l]
+    h.check(f"{transport}: STATUS messages for start and stop", len(status) >= 2)
+
+
+def check_injection():
+    """A PJL path that tries to close the SD element and start a new syslog line."""
+    from scapy.all import IP, TCP, Ether, Raw, wrpcap  # Debian's python3-scapy
+    # PJL quotes have no escapes: the whole value below is the path, with ], \ and a CR in it.
+    evil = b'@PJL FSUPLOAD NAME="a] forged=1 \\\r<13>1 2020-01-01T00:00:00Z evil"\n'
+    pkts = [Ether() / IP(src="203.0.113.9", dst="10.1.0.50") / TCP(sport=4000, dport=9100, flags="S", seq=1),
+            Ether() / IP(src="10.1.0.50", dst="203.0.113.9") / TCP(sport=9100, dport=4000, flags="SA", seq=9, ack=2),
+            Ether() / IP(src="203.0.113.9", dst="10.1.0.50") / TCP(sport=4000, dport=9100, flags="PA", seq=2, ack=10) / Raw(evil)]
+    for i, p in enumerate(pkts):
+        p.time = 1700000000 + i * 0.001
+    pcap = os.path.join(WORK, "evil.pcap")
+    wrpcap(pcap, pkts)
+    before = len(lines("udp.log"))
+    eve = os.path.join(WORK, "evil.jsonl")
+    h.run([BIN, "-r", pcap, "--eve", eve, "--syslog", f"udp://127.0.0.1:{udp_port}"])
+    n_alerts = len([e for e in h.eve_events(eve) if e["event_type"] == "alert"])
+    got = h.wait_for(lambda: len(lines("udp.log")) - before >= n_alerts + 3 and lines("udp.log")[before:], timeout=10) or []
+    fs = [l for l in got if 'kind="pjl.fs_access"' in l]
+    h.check("injection: no forged syslog line", not any(l.startswith("<13>1 2020") for l in got) and len(fs) == 1)
+    m = RFC5424.match(fs[0]) if fs else None
+    params = dict(PARAM.findall(m.group(6))) if m else {}
+    h.check("injection: the path stays one escaped SD param, no forged param",
+            m is not None and "forged" not in params and
+            params.get("path") == 'a\\] forged=1 \\\\\\x0d<13>1 2020-01-01T00:00:00Z evil',
+            fs[0] if fs else "no fs_access line")
+
+
+def pcap_header():
+    return struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+
+
+def attempts(batch, count):
+    """`count` accepted inbound attempts (SYN, SYN-ACK) from distinct outside sources."""
+    from scapy.all import IP, TCP, Ether
+    out = b""
+    for i in range(count):
+        src = f"198.51.{100 + batch}.{i + 1}"
+        t = 1700000000 + batch * 100 + i
+        for k, p in enumerate([Ether() / IP(src=src, dst="10.1.0.50") / TCP(sport=5000 + i, dport=9100, flags="S", seq=1),
+                               Ether() / IP(src="10.1.0.50", dst=src) / TCP(sport=9100, dport=5000 + i, flags="SA", seq=9, ack=2)]):
+            raw = bytes(p)
+            out += struct.pack("<IIII", t, k * 1000, len(raw), len(raw)) + raw
+    return out
+
+
+def check_outage():
+    cfg = os.path.join(WORK, "outage.yaml")
+    with open(cfg, "w") as f:
+        # 15 holds one batch (11 messages) but not the 41 produced while the collector is down.
+        f.write("alerts: {suppress: 0s}\nsyslog: {queue: 15}\n")
+    eve, prom = os.path.join(WORK, "outage.jsonl"), os.path.join(WORK, "outage.prom")
+    rsys = start_rsyslog()
+    sensor = procs.start([BIN, "-r", "-", "-c", cfg, "--eve", eve, "--metrics-file", prom,
+                          "--syslog", f"tcp://127.0.0.1:{tcp_port}"], stdin=subprocess.PIPE)
+    base = len(alerts_in("tcp.log"))
+    sensor.stdin.write(pcap_header() + attempts(1, 5))
+    sensor.stdin.flush()
+    h.check("outage: batch 1 delivered", h.wait_for(lambda: len(alerts_in("tcp.log")) - base >= 10, timeout=15))
+    procs.stop(rsys)
+    sensor.stdin.write(attempts(2, 20))  # 40 alerts while the collector is down
+    sensor.stdin.flush()
+    time.sleep(3)
+    h.check("outage: the sensor keeps capturing", sensor.poll() is None)
+    start_rsyslog()
+    # The queue held the first outage messages: they arrive once the collector is back...
+    held = h.wait_for(lambda: sum("198.51.102." in l for l in alerts_in("tcp.log")), timeout=30)
+    h.check(f"outage: messages held during the outage are delivered ({held or 0})", held)
+    # ...and new alerts flow again.
+    sensor.stdin.write(attempts(3, 5))
+    sensor.stdin.flush()
+    resumed = h.wait_for(lambda: sum("198.51.103." in l for l in alerts_in("tcp.log")) >= 10, timeout=30)
+    h.check("outage: delivery resumes when the collector is back", resumed)
+    sensor.stdin.close()
+    rc = procs.stop(sensor, sig=0) if False else sensor.wait(30)
+    h.check("outage: sensor exits cleanly", rc == 0)
+    events = h.eve_events(eve)
+    batch2 = [e for e in events if e["event_type"] == "alert" and e.get("src_ip", "").startswith("198.51.102.")]
+    h.check("outage: alerts of the outage are all in EVE", len(batch2) == 40)
+    metrics = open(prom).read() if os.path.exists(prom) else ""
+    m = re.search(r'^printwatch_output_errors_total\{sink="syslog"\} (\d+)', metrics, re.M)
+    h.check(f"outage: drops are counted ({m.group(1) if m else 'none'})", m is not None and int(m.group(1)) > 0)
+    lost = 40 - sum("198.51.102." in l for l in alerts_in("tcp.log"))
+    h.check("outage: every alert not delivered is counted", m is not None and int(m.group(1)) >= lost, f"lost {lost}")
+
+
+try:
+    start_rsyslog()
+    check_delivery("udp", "udp.log")
+    check_delivery("tcp", "tcp.log")
+    check_injection()
+    for p in list(procs.procs):
+        procs.stop(p)
+    check_outage()
+finally:
+    procs.stop_all()
+h.finish()
