@@ -15,9 +15,15 @@ struct AppState final : core::FlowAppSlot {
     const core::DissectorInfo* info = nullptr;
     std::unique_ptr<core::Dissector> dissector;
     std::array<StreamReassembler, 2> streams;
-    AppState(std::size_t max_bytes)
-        : streams{StreamReassembler(max_bytes), StreamReassembler(max_bytes)} {}
+    AppState(std::size_t max_bytes, ReassemblyBudget* budget)
+        : streams{StreamReassembler(max_bytes, kMaxSegments, budget),
+                  StreamReassembler(max_bytes, kMaxSegments, budget)} {}
+    static constexpr std::size_t kMaxSegments = 64;
 };
+
+/// Out-of-order bytes held across all flows: full buffers in both directions for this many
+/// flows at once, far more than real printer traffic needs.
+constexpr std::size_t kBudgetFlows = 1024;
 
 /// Marks a flow whose content matched no dissector, so it is never probed again.
 struct NoApp final : core::FlowAppSlot {};
@@ -31,6 +37,11 @@ AppLayer::AppLayer(std::span<const core::DissectorInfo* const> registry,
         stats.family("printwatch_dissector_detached_total",
                      "Flows whose content failed the dissector's probe", core::MetricType::Counter);
     detached_ = stats.series(fam);
+    budget_.limit = kBudgetFlows * config.limits.stream_bytes;
+    budget_refused_ = stats.series(
+        stats.family("printwatch_table_full_total",
+                     "Entries refused because a bounded table was full", core::MetricType::Counter),
+        {{"table", "stream_memory"}});
     gaps_ = stats.series(stats.family("printwatch_stream_gaps_total",
                                       "TCP stream holes handed to dissectors as gaps",
                                       core::MetricType::Counter));
@@ -89,7 +100,7 @@ void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPac
             }
             return;
         }
-        auto fresh = std::make_unique<AppState>(config_->limits.stream_bytes);
+        auto fresh = std::make_unique<AppState>(config_->limits.stream_bytes, &budget_);
         fresh->info = info;
         fresh->dissector = info->make(core::DissectorContext{
             config_->limits, tcp ? core::Transport::Tcp : core::Transport::Udp});
@@ -117,12 +128,16 @@ void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPac
     }
     const std::uint32_t data_seq =
         pkt.seq + ((pkt.tcp_flags & core::tcp_flags::kSyn) != 0 ? 1U : 0U);
+    const auto refused_before = budget_.refused;
     stream.on_segment(
         data_seq, pkt.payload, [&](core::Bytes b) { dissector.on_data(dir, b, pkt.ts, sink); },
         [&](std::size_t n) {
             stats_.add(gaps_);
             dissector.on_gap(dir, n);
         });
+    if (budget_.refused != refused_before) {
+        stats_.add(budget_refused_, static_cast<double>(budget_.refused - refused_before));
+    }
 }
 
 void AppLayer::on_flow_end(core::Flow& flow, core::AppEventSink& sink) {

@@ -10,6 +10,7 @@
 #include "core/packet.h"
 #include "core/ports.h"
 #include "core/stats.h"
+#include "stream.h"
 
 #include <span>
 
@@ -36,6 +37,8 @@ class AppLayer {
     core::Stats& stats_;
     core::SeriesId detached_;
     core::SeriesId gaps_;
+    core::SeriesId budget_refused_;
+    ReassemblyBudget budget_;  // shared by every flow's reassemblers
 };
 
 }  // namespace printwatch::flow

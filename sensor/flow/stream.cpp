@@ -55,7 +55,18 @@ void StreamReassembler::on_segment(std::uint32_t seq, core::Bytes data, const Da
         on_segment(seq, data, deliver, gap);
         return;
     }
-    if (data.size() > max_buffered_) {
+    if (data.size() > max_buffered_ || !reserve(data.size())) {
+        // Too big for this flow's buffer, or every flow's buffers together are full: give up
+        // on the holes before this segment (gaps) and deliver it now rather than hold it.
+        while (!pending_.empty()) {
+            skip_to_first(gap);
+            drain(deliver);
+        }
+        d = seq_diff(next_, seq);
+        if (d <= 0) {
+            on_segment(seq, data, deliver, gap);
+            return;
+        }
         gap(static_cast<std::size_t>(d));
         next_ = seq + static_cast<std::uint32_t>(data.size());
         deliver(data);
@@ -82,8 +93,21 @@ void StreamReassembler::drain(const DataFn& deliver) {
             deliver(rest);
         }
         buffered_ -= s.data.size();
+        release(s.data.size());
         pending_.erase(pending_.begin());
     }
+}
+
+bool StreamReassembler::reserve(std::size_t n) noexcept {
+    if (budget_ == nullptr) {
+        return true;
+    }
+    if (budget_->used + n > budget_->limit) {
+        ++budget_->refused;
+        return false;
+    }
+    budget_->used += n;
+    return true;
 }
 
 void StreamReassembler::skip_to_first(const GapFn& gap) {

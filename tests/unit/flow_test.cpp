@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -105,10 +106,10 @@ namespace {
 struct Collected {
     std::string data;
     std::vector<std::size_t> gaps;
-    flow::StreamReassembler::DataFn on_data() {
+    std::function<void(core::Bytes)> on_data() {  // owning: the reassembler only borrows
         return [this](core::Bytes b) { data.append(core::as_text(b)); };
     }
-    flow::StreamReassembler::GapFn on_gap() {
+    std::function<void(std::size_t)> on_gap() {
         return [this](std::size_t n) { gaps.push_back(n); };
     }
 };
@@ -161,4 +162,26 @@ TEST_CASE("Stream reassembly handles sequence wrap-around", "[flow][stream]") {
     s.on_segment(0x00000001U, bytes("CD"), c.on_data(), c.on_gap());
     s.on_segment(0xfffffffeU, bytes("AB@"), c.on_data(), c.on_gap());
     CHECK(c.data == "AB@CD");
+}
+
+TEST_CASE("Reassemblers share one budget; a spent budget turns holes into gaps", "[flow][stream]") {
+    flow::ReassemblyBudget budget;
+    budget.limit = 16;
+    Collected c1;
+    Collected c2;
+    {
+        flow::StreamReassembler a(1024, 64, &budget);
+        flow::StreamReassembler b(1024, 64, &budget);
+        a.set_isn(0);
+        b.set_isn(0);
+        a.on_segment(11, bytes("0123456789"), c1.on_data(), c1.on_gap());  // held: 10 of 16
+        CHECK(budget.used == 10);
+        b.on_segment(11, bytes("abcdefghij"), c2.on_data(), c2.on_gap());  // would be 20: refused
+        CHECK(budget.refused == 1);
+        REQUIRE(c2.gaps.size() == 1);
+        CHECK(c2.gaps[0] == 10);
+        CHECK(c2.data == "abcdefghij");  // delivered after the gap instead of held
+        CHECK(budget.used == 10);
+    }
+    CHECK(budget.used == 0);  // a flow that ends returns what it held
 }
