@@ -372,8 +372,19 @@ DecodeStatus decode_null(ByteReader r, DecodedPacket& out, bool network_order) n
     }
 }
 
+/// The common tail of Linux cooked headers: the sender's MAC (when it is one) and the protocol.
+DecodeStatus finish_cooked(std::uint16_t hatype, std::size_t alen, Bytes addr, std::uint16_t proto,
+                           ByteReader r, DecodedPacket& out) noexcept {
+    if (hatype == 1 && alen == 6) {  // ARPHRD_ETHER
+        out.has_mac = true;
+        std::copy_n(addr.begin(), 6, out.src_mac.bytes.begin());
+    }
+    return decode_ethertype(proto, r, out);
+}
+
+/// SLL: packet type(2) hatype(2) halen(2) address(8) protocol(2)
 DecodeStatus decode_sll(ByteReader r, DecodedPacket& out) noexcept {
-    r.skip(2);  // packet type
+    r.skip(2);
     auto hatype = r.u16be();
     auto alen = r.u16be();
     auto addr = r.take(8);
@@ -381,29 +392,21 @@ DecodeStatus decode_sll(ByteReader r, DecodedPacket& out) noexcept {
     if (r.failed()) {
         return error(Layer::Link, ParseError::Truncated);
     }
-    if (*hatype == 1 && *alen == 6) {
-        out.has_mac = true;
-        std::copy_n(addr->begin(), 6, out.src_mac.bytes.begin());
-    }
-    return decode_ethertype(*proto, r, out);
+    return finish_cooked(*hatype, *alen, *addr, *proto, r, out);
 }
 
+/// SLL2: protocol(2) reserved(2) ifindex(4) hatype(2) packet type(1) halen(1) address(8)
 DecodeStatus decode_sll2(ByteReader r, DecodedPacket& out) noexcept {
     auto proto = r.u16be();
-    r.skip(2);  // reserved
-    r.skip(4);  // interface index
+    r.skip(6);
     auto hatype = r.u16be();
-    r.skip(1);  // packet type
+    r.skip(1);
     auto alen = r.u8();
     auto addr = r.take(8);
     if (r.failed()) {
         return error(Layer::Link, ParseError::Truncated);
     }
-    if (*hatype == 1 && *alen == 6) {
-        out.has_mac = true;
-        std::copy_n(addr->begin(), 6, out.src_mac.bytes.begin());
-    }
-    return decode_ethertype(*proto, r, out);
+    return finish_cooked(*hatype, *alen, *addr, *proto, r, out);
 }
 
 }  // namespace

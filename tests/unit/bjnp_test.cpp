@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dissectors/bjnp.h"
 
-#include "dissectors/registry.h"
+#include "dissector_support.h"
 #include "packet_builder.h"
 
 #include <catch2/catch.hpp>
@@ -16,23 +16,6 @@ namespace {
 core::Result<dissect::bjnp::Header> header_of(const Buf& b) {
     core::ByteReader r{core::Bytes(b)};
     return parse_header(r);
-}
-struct Sink final : core::AppEventSink {
-    std::vector<core::AppEvent> events;
-    void on_app_event(core::AppEvent&& e) override { events.push_back(std::move(e)); }
-};
-std::string field(const core::AppEvent& e, std::string_view key) {
-    const auto* v = core::find(e.fields, key);
-    return v != nullptr && std::holds_alternative<std::string>(v->v) ? std::get<std::string>(v->v)
-                                                                     : "";
-}
-const core::DissectorInfo& bjnp_info() {
-    for (const auto* i : dissectors::all()) {
-        if (i->name == "bjnp") {
-            return *i;
-        }
-    }
-    throw std::logic_error("bjnp not registered");
 }
 }  // namespace
 
@@ -156,10 +139,10 @@ TEST_CASE("Unknown command codes are reported as unsupported", "[bjnp]") {
 }
 
 TEST_CASE("BJNP over TCP: framing across segment boundaries, replies paired", "[bjnp][tcp]") {
-    const auto& info = bjnp_info();
+    const auto& info = test::dissector("bjnp");
     core::LimitsConfig limits;
     auto d = info.make(core::DissectorContext{limits, core::Transport::Tcp});
-    Sink sink;
+    test::EventCollector sink;
     Buf stream = test::bjnp(0x01, 0x21, 7, Buf(4096, 0x1b));
     test::append(stream, test::bjnp(0x01, 0x21, 8, Buf(100, 0x00)));
     // Deliver in awkward pieces: 3 bytes (inside the first header), then 4200 (the first
@@ -172,7 +155,7 @@ TEST_CASE("BJNP over TCP: framing across segment boundaries, replies paired", "[
     d->on_data(core::Direction::ToServer, all.subspan(4203), {}, sink);
     REQUIRE(sink.events.size() == 2);
     CHECK(sink.events[0].name == "data");
-    CHECK(field(sink.events[1], "command") == "data");
+    CHECK(test::field(sink.events[1], "command") == "data");
     const Buf reply = test::bjnp(0x81, 0x21, 7, Buf{0, 0, 0x10, 0});
     d->on_data(core::Direction::ToClient, core::Bytes(reply), {}, sink);
     REQUIRE(sink.events.size() == 3);
@@ -183,8 +166,8 @@ TEST_CASE("BJNP over TCP: framing across segment boundaries, replies paired", "[
 
 TEST_CASE("BJNP over TCP resynchronises after a gap and a bad header", "[bjnp][tcp]") {
     core::LimitsConfig limits;
-    auto d = bjnp_info().make(core::DissectorContext{limits, core::Transport::Tcp});
-    Sink sink;
+    auto d = test::dissector("bjnp").make(core::DissectorContext{limits, core::Transport::Tcp});
+    test::EventCollector sink;
     Buf first = test::bjnp(0x01, 0x21, 1, Buf(100, 0));
     d->on_data(core::Direction::ToServer, core::Bytes(first).first(40), {}, sink);
     d->on_gap(core::Direction::ToServer, 60);
@@ -201,8 +184,8 @@ TEST_CASE("BJNP over TCP resynchronises after a gap and a bad header", "[bjnp][t
 
 TEST_CASE("BJNP over UDP: length disagreeing with the datagram is a violation", "[bjnp][udp]") {
     core::LimitsConfig limits;
-    auto d = bjnp_info().make(core::DissectorContext{limits, core::Transport::Udp});
-    Sink sink;
+    auto d = test::dissector("bjnp").make(core::DissectorContext{limits, core::Transport::Udp});
+    test::EventCollector sink;
     Buf msg = test::bjnp(0x01, 0x01, 1);
     msg[15] = 8;  // declares 8 payload bytes, carries none
     d->on_data(core::Direction::ToServer, core::Bytes(msg), {}, sink);
@@ -211,8 +194,10 @@ TEST_CASE("BJNP over UDP: length disagreeing with the datagram is a violation", 
     REQUIRE(sink.events.size() == 2);
     CHECK(sink.events[0].violation == "truncated");
     CHECK(sink.events[1].violation == "truncated");
-    CHECK(field(sink.events[1], "magic") == "BJNP");
-    CHECK(bjnp_info().probe(core::Bytes(msg), core::Direction::ToServer) == core::Confidence::Yes);
+    CHECK(test::field(sink.events[1], "magic") == "BJNP");
+    CHECK(test::dissector("bjnp").probe(core::Bytes(msg), core::Direction::ToServer) ==
+          core::Confidence::Yes);
     const Buf pjl{'@', 'P', 'J', 'L'};
-    CHECK(bjnp_info().probe(core::Bytes(pjl), core::Direction::ToServer) == core::Confidence::No);
+    CHECK(test::dissector("bjnp").probe(core::Bytes(pjl), core::Direction::ToServer) ==
+          core::Confidence::No);
 }

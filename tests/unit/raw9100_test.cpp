@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dissectors/raw9100.h"
 
-#include "dissectors/registry.h"
+#include "dissector_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,23 +13,6 @@ using dissect::raw9100::Category;
 using dissect::raw9100::parse_pjl_line;
 
 namespace {
-struct Sink final : core::AppEventSink {
-    std::vector<core::AppEvent> events;
-    void on_app_event(core::AppEvent&& e) override { events.push_back(std::move(e)); }
-};
-std::string field(const core::AppEvent& e, std::string_view key) {
-    const auto* v = core::find(e.fields, key);
-    return v != nullptr && std::holds_alternative<std::string>(v->v) ? std::get<std::string>(v->v)
-                                                                     : "";
-}
-const core::DissectorInfo& raw_info() {
-    for (const auto* i : dissectors::all()) {
-        if (i->name == "raw") {
-            return *i;
-        }
-    }
-    throw std::logic_error("raw not registered");
-}
 core::Bytes bytes(const std::string& s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};  // NOLINT: test data
 }
@@ -137,8 +120,8 @@ TEST_CASE("PCL scanner: inquiry, echo, macros, combined parameters, raster skip"
 
 TEST_CASE("raw 9100: UEL split across segments, language switch, back-channel", "[raw9100]") {
     core::LimitsConfig limits;
-    auto d = raw_info().make(core::DissectorContext{limits, core::Transport::Tcp});
-    Sink sink;
+    auto d = test::dissector("raw").make(core::DissectorContext{limits, core::Transport::Tcp});
+    test::EventCollector sink;
     const std::string job =
         "\x1b%-12345X@PJL ENTER LANGUAGE=POSTSCRIPT\n%!\n(x) (w) file\n\x1b%-12345X@PJL EOJ\n";
     for (std::size_t i = 0; i < job.size(); i += 5) {  // five-byte segments
@@ -147,7 +130,7 @@ TEST_CASE("raw 9100: UEL split across segments, language switch, back-channel", 
     REQUIRE(sink.events.size() == 3);
     CHECK(sink.events[0].name == "ENTER LANGUAGE");
     CHECK(sink.events[1].proto == "postscript");
-    CHECK(field(sink.events[1], "path") == "x");
+    CHECK(test::field(sink.events[1], "path") == "x");
     CHECK(sink.events[2].name == "EOJ");
     d->on_data(core::Direction::ToClient,
                bytes("@PJL FSUPLOAD FORMAT:BINARY NAME=\"x\" OFFSET=0 SIZE=5\r\nAB\fCD\f"), {},
@@ -159,19 +142,19 @@ TEST_CASE("raw 9100: UEL split across segments, language switch, back-channel", 
 
 TEST_CASE("raw 9100: oversized PJL line is reported once with its length", "[raw9100]") {
     core::LimitsConfig limits;
-    auto d = raw_info().make(core::DissectorContext{limits, core::Transport::Tcp});
-    Sink sink;
+    auto d = test::dissector("raw").make(core::DissectorContext{limits, core::Transport::Tcp});
+    test::EventCollector sink;
     const std::string line = "@PJL COMMENT " + std::string(5000, 'A') + "\n@PJL EOJ\n";
     d->on_data(core::Direction::ToServer, bytes(line), {}, sink);
     REQUIRE(sink.events.size() == 2);
     CHECK(std::get<bool>(core::find(sink.events[0].fields, "oversized")->v));
     CHECK(std::get<std::int64_t>(core::find(sink.events[0].fields, "line_length")->v) == 5013);
-    CHECK(field(sink.events[0], "args").size() == dissect::raw9100::kMaxArgs);
+    CHECK(test::field(sink.events[0], "args").size() == dissect::raw9100::kMaxArgs);
     CHECK(sink.events[1].name == "EOJ");
 }
 
 TEST_CASE("raw 9100 probe", "[raw9100]") {
-    const auto& info = raw_info();
+    const auto& info = test::dissector("raw");
     CHECK(info.probe(bytes("\x1b%-12345X@PJL"), core::Direction::ToServer) ==
           core::Confidence::Yes);
     CHECK(info.probe(bytes("@PJL INFO STATUS\r\n"), core::Direction::ToServer) ==
