@@ -419,9 +419,26 @@ INFO ID from an untrusted client is pjl.info_query (see pjl-sids).
     return c
 
 
+def all_traffic():
+    c = Case("all-traffic-probes", """
+Content probes under --all-traffic (issue 4): BJNP on UDP 18611 and PJL on TCP 9999 are
+recognised by their content, not their port, and get `bjnp` and `pjl` records; an HTTP
+request on 8080 fails every probe and is left alone. These ports are not printer services, so
+no inbound-attempt or unknown-client rule applies, but the protocol rules do wherever the
+protocol is found: INFO CONFIG raises pjl.info_query (low, the client is trusted).
+""", """trusted_clients: [10.1.2.0/24]
+""")
+    c.add(0, Ether(src=CLI, dst=PRN51) / IP(src="10.1.2.30", dst="10.1.0.51") / UDP(sport=51000, dport=18611) / Raw(bjnp(1, 1, 9)))
+    tcp_session(c, 1, CLI, PRN50, "10.1.2.30", "10.1.0.50", 51001, 9999,
+                [("c", UEL + b"@PJL INFO CONFIG\r\n" + UEL)])
+    tcp_session(c, 2, CLI, PRN50, "10.1.2.30", "10.1.0.60", 51002, 8080,
+                [("c", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")])
+    return c
+
+
 CASES = [inbound_outcomes, vlan_mirror, ipv6, untrusted_client, decoys, scan, alert_flood,
          linux_sll, raw_ipv4, pret_session, pjl_split, pjl_out_of_order, pjl_sids, bjnp_sids,
-         trusted_driver]
+         trusted_driver, all_traffic]
 
 if __name__ == "__main__":
     wanted = set(sys.argv[1:])
