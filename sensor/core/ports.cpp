@@ -20,28 +20,30 @@ Service bjnp_service(std::uint16_t port) noexcept {
             return Service::BjnpOther;
     }
 }
-void add_sorted(std::vector<std::uint16_t>& v, std::uint16_t p) {
-    if (std::find(v.begin(), v.end(), p) == v.end()) {
-        v.insert(std::upper_bound(v.begin(), v.end(), p), p);
-    }
-}
 }  // namespace
+
+void PortMap::add(Entries& entries, std::bitset<65536>& bits, std::vector<std::uint16_t>& list,
+                  std::uint16_t port, Service service) {
+    if (bits.test(port)) {
+        return;  // the first family to claim a port keeps it
+    }
+    bits.set(port);
+    entries.emplace_back(port, service);
+    list.insert(std::upper_bound(list.begin(), list.end(), port), port);
+}
 
 PortMap::PortMap(const PortsConfig& ports) {
     // 9100 is raw JetDirect over TCP only; BJNP and MFNP use both UDP and TCP (protocols.md §1.2).
     for (auto p : ports.raw) {
-        tcp_[p] = Service::Raw;
-        add_sorted(tcp_list_, p);
+        add(tcp_, tcp_bits_, tcp_list_, p, Service::Raw);
     }
     for (auto p : ports.bjnp) {
-        tcp_[p] = udp_[p] = bjnp_service(p);
-        add_sorted(tcp_list_, p);
-        add_sorted(udp_list_, p);
+        add(tcp_, tcp_bits_, tcp_list_, p, bjnp_service(p));
+        add(udp_, udp_bits_, udp_list_, p, bjnp_service(p));
     }
     for (auto p : ports.mfnp) {
-        tcp_[p] = udp_[p] = Service::Mfnp;
-        add_sorted(tcp_list_, p);
-        add_sorted(udp_list_, p);
+        add(tcp_, tcp_bits_, tcp_list_, p, Service::Mfnp);
+        add(udp_, udp_bits_, udp_list_, p, Service::Mfnp);
     }
 }
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// PortMap: which printer service a destination port is, per transport. A flat table built once
-// from config, so the per-packet question is one array load.
+// PortMap: which printer service a destination port is, per transport. Built once from config.
+// A 64K-bit set per transport answers "is this a printer port?" with one bit test, so the
+// common case (not a printer port) costs nothing; only printer ports look up their service in
+// the short list of configured ports. Cheap to build and to copy (two 8 KiB sets).
 #pragma once
 
 #include "config.h"
 #include "flow.h"
 
+#include <bitset>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace printwatch::core {
@@ -17,20 +21,36 @@ class PortMap {
     PortMap() = default;
     explicit PortMap(const PortsConfig& ports);
 
-    [[nodiscard]] Service tcp(std::uint16_t port) const noexcept { return tcp_[port]; }
-    [[nodiscard]] Service udp(std::uint16_t port) const noexcept { return udp_[port]; }
+    [[nodiscard]] Service tcp(std::uint16_t port) const noexcept {
+        return tcp_bits_.test(port) ? find(tcp_, port) : Service::None;
+    }
+    [[nodiscard]] Service udp(std::uint16_t port) const noexcept {
+        return udp_bits_.test(port) ? find(udp_, port) : Service::None;
+    }
     [[nodiscard]] Service lookup(std::uint8_t proto, std::uint16_t port) const noexcept {
         return proto == 6 ? tcp(port) : proto == 17 ? udp(port) : Service::None;
     }
-    /// Every configured port, for building the capture filter.
+    /// Every configured port, ascending, for building the capture filter.
     [[nodiscard]] const std::vector<std::uint16_t>& tcp_ports() const noexcept { return tcp_list_; }
     [[nodiscard]] const std::vector<std::uint16_t>& udp_ports() const noexcept { return udp_list_; }
 
   private:
-    // One entry per port value (index < 65536 by type), on the heap: 128 KiB does not belong
-    // in the objects that embed a PortMap.
-    std::vector<Service> tcp_ = std::vector<Service>(65536, Service::None);
-    std::vector<Service> udp_ = std::vector<Service>(65536, Service::None);
+    using Entries = std::vector<std::pair<std::uint16_t, Service>>;
+    static Service find(const Entries& entries, std::uint16_t port) noexcept {
+        for (const auto& [p, s] : entries) {
+            if (p == port) {
+                return s;
+            }
+        }
+        return Service::None;
+    }
+    static void add(Entries& entries, std::bitset<65536>& bits, std::vector<std::uint16_t>& list,
+                    std::uint16_t port, Service service);
+
+    std::bitset<65536> tcp_bits_;
+    std::bitset<65536> udp_bits_;
+    Entries tcp_;
+    Entries udp_;
     std::vector<std::uint16_t> tcp_list_;
     std::vector<std::uint16_t> udp_list_;
 };
