@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -236,6 +237,18 @@ class Loader {
                                                   : cfg_.ports.mfnp;
                      port_list(v, "ports." + key, list);
                  });
+        // A port belongs to one service family, or its traffic could not be named.
+        const auto& p = cfg_.ports;
+        for (const auto* other : {&p.bjnp, &p.mfnp}) {
+            for (auto port : *other) {
+                const bool in_raw = std::find(p.raw.begin(), p.raw.end(), port) != p.raw.end();
+                const bool twice = other == &p.mfnp &&
+                                   std::find(p.bjnp.begin(), p.bjnp.end(), port) != p.bjnp.end();
+                if (in_raw || twice) {
+                    error(n, "ports: " + std::to_string(port) + " is listed in two families");
+                }
+            }
+        }
     }
     void alerts(const YAML::Node& n) {
         auto& a = cfg_.alerts;

@@ -71,7 +71,10 @@ TEST_CASE("Bad values of every kind are rejected", "[config]") {
     CHECK_FALSE(load_config_text("limits: {flows: 0}\n", "x"));
     CHECK_FALSE(load_config_text("alerts: {attempt_timeout: 0s}\n", "x"));
     CHECK_FALSE(load_config_text("syslog: {facility: local9}\n", "x"));
-    CHECK_FALSE(load_config_text("home_net: [10.1.2.3/8]\n", "x"));  // host bits set
+    CHECK_FALSE(load_config_text("home_net: [10.1.2.3/8]\n", "x"));      // host bits set
+    CHECK_FALSE(load_config_text("ports: {raw: [9100, 8611]}\n", "x"));  // two families
+    CHECK_FALSE(load_config_text("ports: {mfnp: [8612]}\n", "x"));
+    CHECK(load_config_text("ports: {mfnp: [8610]}\n", "x"));
     auto syntax = load_config_text("home_net: [10.0.0.0/8\n", "syntax.yaml");
     REQUIRE_FALSE(syntax);
     CHECK(syntax.error()[0].rfind("syntax.yaml:", 0) == 0);
