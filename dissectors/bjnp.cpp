@@ -127,7 +127,7 @@ std::string_view parse_job_details(ByteReader p, Object& out) {
     if (!p.skip(8)) {
         return core::to_string(ParseError::Truncated);
     }
-    const bool complete = p.remaining() >= (64 + 64 + 256) * 2;
+    const bool complete = p.remaining() >= std::size_t{64 + 64 + 256} * 2;
     out.emplace_back("host", ucs2be_to_utf8(take_upto(p, 128), 64));
     out.emplace_back("user", ucs2be_to_utf8(take_upto(p, 128), 64));
     out.emplace_back("title", ucs2be_to_utf8(take_upto(p, 512), kMaxTextUnits));

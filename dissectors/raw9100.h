@@ -68,6 +68,9 @@ class PsScanner {
   private:
     void end_token(const std::function<void(PsOperator&&)>& emit);
     void end_string();
+    void string_byte(char c);
+    bool skipped(char c);  // comments, hex strings, the byte after '<'
+    void code_byte(char c, const std::function<void(PsOperator&&)>& emit);
     std::string token_;
     std::string string_;
     std::array<std::string, 2> strings_;  // most recent last
@@ -95,6 +98,8 @@ class PclScanner {
   private:
     enum class State : std::uint8_t { Text, Esc, Group, Value };
     void finish(char terminator, const std::function<void(PclCommand&&)>& emit);
+    void step(char c, const std::function<void(PclCommand&&)>& emit);
+    void value_byte(char c, const std::function<void(PclCommand&&)>& emit);
     State state_ = State::Text;
     std::uint64_t skip_ = 0;  // binary bytes announced by ESC*b#W and friends
     char param_ = 0;

@@ -7,6 +7,7 @@
 // table in §2.7). PJL line: "@PJL" SP command [SP words] [SP var "=" value] CR? LF.
 // PCL 5 escape: ESC param(0x21-0x2F) group(0x60-0x7E) value terminator(0x40-0x5E, or
 // 0x60-0x7E to combine the next parameter).
+#include "core/text.h"
 #include "raw9100.h"
 
 #include <algorithm>
@@ -81,16 +82,56 @@ bool one_of(std::string_view s, std::initializer_list<std::string_view> list) {
     return std::find(list.begin(), list.end(), s) != list.end();
 }
 
+/// Commands whose meaning does not depend on their arguments (protocols.md §2.7).
+constexpr std::array<std::pair<std::string_view, Category>, 17> kCommandCategories{{
+    {"FSQUERY", Category::FsAccess},
+    {"FSDIRLIST", Category::FsAccess},
+    {"FSUPLOAD", Category::FsAccess},
+    {"FSDOWNLOAD", Category::FsAccess},
+    {"FSAPPEND", Category::FsAccess},
+    {"FSMKDIR", Category::FsAccess},
+    {"FSDELETE", Category::FsAccess},
+    {"FSINIT", Category::Destructive},
+    {"INITIALIZE", Category::Destructive},
+    {"CLEARNVRAM", Category::Destructive},
+    {"NVRAMINIT", Category::Destructive},
+    {"RNVRAM", Category::Destructive},
+    {"WNVRAM", Category::Destructive},
+    {"SUPERUSER", Category::Destructive},
+    {"RDYMSG", Category::ConfigChange},
+    {"OPMSG", Category::ConfigChange},
+    {"STMSG", Category::ConfigChange},
+}};
+
+bool lock_variable(std::string_view var) {
+    return one_of(var, {"PASSWORD", "CPLOCK", "DISKLOCK"});
+}
+
+Category classify_set(const std::string& var) {
+    if (lock_variable(var)) {
+        return Category::Lock;
+    }
+    if (one_of(var, {"SERVICEMODE", "JOBMEDIA", "HOLD"})) {
+        return Category::ConfigChange;
+    }
+    return var == "TESTPAGE" ? Category::Nuisance : Category::Benign;
+}
+
+Category classify_dmcmd(std::string_view args) {
+    // PML prtGeneralReset via ASCIIHEX: ...0104/0105 restart, ...0106 factory reset (PRET).
+    const auto hex = upper(param(args, "ASCIIHEX").value_or(""));
+    const bool reset = hex.size() >= 4 && one_of(std::string_view(hex).substr(hex.size() - 4),
+                                                 {"0104", "0105", "0106"});
+    return reset ? Category::Destructive : Category::ConfigChange;
+}
+
 Category classify(const std::string& cmd, const std::string& sub, std::string_view args) {
-    if (one_of(cmd, {"FSQUERY", "FSDIRLIST", "FSUPLOAD", "FSDOWNLOAD", "FSAPPEND", "FSMKDIR",
-                     "FSDELETE"})) {
-        return Category::FsAccess;
+    for (const auto& [name, category] : kCommandCategories) {
+        if (name == cmd) {
+            return category;
+        }
     }
-    if (one_of(cmd, {"FSINIT", "INITIALIZE", "CLEARNVRAM", "NVRAMINIT", "RNVRAM", "WNVRAM",
-                     "SUPERUSER"})) {
-        return Category::Destructive;
-    }
-    if (one_of(cmd, {"RDYMSG", "OPMSG", "STMSG", "RESET"})) {
+    if (cmd == "RESET") {
         return Category::ConfigChange;
     }
     if (one_of(cmd, {"INQUIRE", "DINQUIRE"})) {
@@ -105,30 +146,16 @@ Category classify(const std::string& cmd, const std::string& sub, std::string_vi
                                              : Category::InfoQuery;
     }
     if (cmd == "DEFAULT") {
-        return one_of(sub, {"PASSWORD", "CPLOCK", "DISKLOCK"}) ? Category::Lock
-                                                               : Category::ConfigChange;
+        return lock_variable(sub) ? Category::Lock : Category::ConfigChange;
     }
     if (cmd == "SET") {
-        if (one_of(sub, {"PASSWORD", "CPLOCK", "DISKLOCK"})) {
-            return Category::Lock;
-        }
-        if (one_of(sub, {"SERVICEMODE", "JOBMEDIA", "HOLD"})) {
-            return Category::ConfigChange;
-        }
-        return sub == "TESTPAGE" ? Category::Nuisance : Category::Benign;
+        return classify_set(sub);
     }
     if (cmd == "EXECUTE") {
         return upper(args).find("SHUTDOWN") != std::string::npos ? Category::Destructive
                                                                  : Category::Nuisance;
     }
-    if (cmd == "DMCMD") {
-        // PML prtGeneralReset via ASCIIHEX: ...0104/0105 restart, ...0106 factory reset (PRET).
-        const auto hex = upper(param(args, "ASCIIHEX").value_or(""));
-        const bool reset = hex.size() >= 4 && one_of(std::string_view(hex).substr(hex.size() - 4),
-                                                     {"0104", "0105", "0106"});
-        return reset ? Category::Destructive : Category::ConfigChange;
-    }
-    return Category::Benign;  // JOB, EOJ, COMMENT, ENTER, DMINFO, unknown words
+    return cmd == "DMCMD" ? classify_dmcmd(args) : Category::Benign;  // JOB, EOJ, COMMENT, ...
 }
 
 }  // namespace
@@ -199,10 +226,7 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
         c.job_password = param(args, "PASSWORD").has_value();
     }
     if (auto size = param(args, "SIZE")) {
-        std::uint64_t v = 0;
-        if (std::from_chars(size->data(), size->data() + size->size(), v).ec == std::errc{}) {
-            c.size = v;
-        }
+        c.size = core::parse_uint(*size);
     }
     return c;
 }
@@ -263,8 +287,8 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
         token_.clear();
         return;
     }
-    const auto it = std::find_if(kPsOperators.begin(), kPsOperators.end(),
-                                 [&](const PsEntry& e) { return e.name == token_; });
+    const auto* const it = std::find_if(kPsOperators.begin(), kPsOperators.end(),
+                                        [&](const PsEntry& e) { return e.name == token_; });
     token_.clear();
     if (it == kPsOperators.end()) {
         return;
@@ -289,77 +313,87 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
     emit(std::move(op));
 }
 
+void PsScanner::string_byte(char c) {
+    if (escape_) {
+        escape_ = false;
+    } else if (c == '\\') {
+        escape_ = true;
+        return;
+    } else if (c == '(') {
+        ++string_depth_;
+    } else if (c == ')' && --string_depth_ == 0) {
+        end_string();
+        return;
+    }
+    if (string_.size() < kMaxString) {
+        string_.push_back(c);
+    }
+}
+
+bool PsScanner::skipped(char c) {
+    if (comment_) {
+        comment_ = c != '\n' && c != '\r';
+        return true;
+    }
+    if (hex_) {
+        hex_ = c != '>';
+        return true;
+    }
+    if (saw_lt_) {
+        saw_lt_ = false;
+        // "<" starts a hex (or ASCII85) string, "<<" a dictionary: either way this byte is done.
+        hex_ = c != '<' && c != '>';
+        return true;
+    }
+    return false;
+}
+
+void PsScanner::code_byte(char c, const std::function<void(PsOperator&&)>& emit) {
+    switch (c) {
+        case '%':
+            end_token(emit);
+            comment_ = true;
+            break;
+        case '(':
+            end_token(emit);
+            string_depth_ = 1;
+            string_.clear();
+            break;
+        case '<':
+            end_token(emit);
+            saw_lt_ = true;
+            break;
+        case '/':
+            end_token(emit);
+            token_.push_back('/');  // a literal name is data, never an operator
+            break;
+        case ' ':
+        case '\t':
+        case '\r':
+        case '\n':
+        case '\f':
+        case '\0':
+        case ')':
+        case '>':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+            end_token(emit);
+            break;
+        default:
+            if (token_.size() <= kMaxToken) {
+                token_.push_back(c);
+            }
+    }
+}
+
 void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&&)>& emit) {
     for (const char c : data) {
-        if (comment_) {
-            comment_ = c != '\n' && c != '\r';
-            continue;
-        }
         if (string_depth_ > 0) {
-            if (escape_) {
-                escape_ = false;
-            } else if (c == '\\') {
-                escape_ = true;
-                continue;
-            } else if (c == '(') {
-                ++string_depth_;
-            } else if (c == ')' && --string_depth_ == 0) {
-                end_string();
-                continue;
-            }
-            if (string_.size() < kMaxString) {
-                string_.push_back(c);
-            }
-            continue;
-        }
-        if (hex_) {
-            hex_ = c != '>';
-            continue;
-        }
-        if (saw_lt_) {
-            saw_lt_ = false;
-            if (c != '<') {  // "<" starts a hex (or ASCII85) string; "<<" a dictionary
-                hex_ = c != '>';
-                continue;
-            }
-            continue;
-        }
-        switch (c) {
-            case '%':
-                end_token(emit);
-                comment_ = true;
-                break;
-            case '(':
-                end_token(emit);
-                string_depth_ = 1;
-                string_.clear();
-                break;
-            case '<':
-                end_token(emit);
-                saw_lt_ = true;
-                break;
-            case '/':
-                end_token(emit);
-                token_.push_back('/');  // a literal name is data, never an operator
-                break;
-            case ' ':
-            case '\t':
-            case '\r':
-            case '\n':
-            case '\f':
-            case '\0':
-            case ')':
-            case '>':
-            case '[':
-            case ']':
-            case '{':
-            case '}':
-                end_token(emit);
-                break;
-            default:
-                if (token_.size() <= kMaxToken) {
-                    token_.push_back(c);
-                }
+            string_byte(c);
+        } else if (!skipped(c)) {
+            code_byte(c, emit);
         }
     }
 }
@@ -368,8 +402,16 @@ void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&
 
 void PclScanner::finish(char terminator, const std::function<void(PclCommand&&)>& emit) {
     const char term = static_cast<char>(std::toupper(static_cast<unsigned char>(terminator)));
-    std::int64_t v = 0;
-    std::from_chars(value_.data(), value_.data() + value_.size(), v);
+    // PCL values may carry a sign or decimals; the commands of interest take whole numbers.
+    std::string_view digits(value_);
+    const bool negative = digits.starts_with('-');
+    digits = digits.substr(digits.find_first_of("0123456789") == std::string_view::npos
+                               ? digits.size()
+                               : digits.find_first_of("0123456789"));
+    digits = digits.substr(0, digits.find_first_not_of("0123456789"));
+    // At most 16 digits are kept (PclScanner::feed), so the value fits an int64_t.
+    const auto magnitude = static_cast<std::int64_t>(core::parse_uint(digits).value_or(0));
+    const std::int64_t v = negative ? -magnitude : magnitude;
     const std::string seq = std::string("ESC") + param_ + group_ + value_ + term;
     value_.clear();
     if (param_ == '*' && group_ == 's') {
@@ -393,52 +435,59 @@ void PclScanner::finish(char terminator, const std::function<void(PclCommand&&)>
     }
 }
 
+void PclScanner::step(char c, const std::function<void(PclCommand&&)>& emit) {
+    const auto restart = [&] { state_ = c == '\x1b' ? State::Esc : State::Text; };
+    switch (state_) {
+        case State::Text:
+            restart();
+            break;
+        case State::Esc:
+            if (c >= 0x21 && c <= 0x2f) {
+                param_ = c;
+                state_ = State::Group;
+            } else {
+                restart();
+            }
+            break;
+        case State::Group:
+            if (c >= 0x60 && c <= 0x7e) {
+                group_ = c;
+                value_.clear();
+                state_ = State::Value;
+            } else {
+                state_ = State::Text;
+            }
+            break;
+        case State::Value:
+            value_byte(c, emit);
+            break;
+    }
+}
+
+void PclScanner::value_byte(char c, const std::function<void(PclCommand&&)>& emit) {
+    if (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.') {
+        if (value_.size() < 16) {
+            value_.push_back(c);
+        }
+    } else if (c >= 0x60 && c <= 0x7e) {
+        finish(c, emit);  // combined: same parameter and group continue
+    } else if (c >= 0x40 && c <= 0x5e) {
+        finish(c, emit);
+        state_ = State::Text;
+    } else {
+        state_ = c == '\x1b' ? State::Esc : State::Text;
+    }
+}
+
 void PclScanner::feed(std::string_view data, const std::function<void(PclCommand&&)>& emit) {
     for (std::size_t i = 0; i < data.size(); ++i) {
-        if (skip_ > 0) {
+        if (skip_ > 0) {  // raster or font data announced by the previous escape
             const std::size_t n = std::min<std::uint64_t>(skip_, data.size() - i);
             skip_ -= n;
             i += n - 1;
             continue;
         }
-        const char c = data[i];
-        switch (state_) {
-            case State::Text:
-                state_ = c == '\x1b' ? State::Esc : State::Text;
-                break;
-            case State::Esc:
-                if (c >= 0x21 && c <= 0x2f) {
-                    param_ = c;
-                    state_ = State::Group;
-                } else {
-                    state_ = c == '\x1b' ? State::Esc : State::Text;
-                }
-                break;
-            case State::Group:
-                if (c >= 0x60 && c <= 0x7e) {
-                    group_ = c;
-                    value_.clear();
-                    state_ = State::Value;
-                } else {
-                    state_ = State::Text;
-                }
-                break;
-            case State::Value:
-                if (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' ||
-                    c == '.') {
-                    if (value_.size() < 16) {
-                        value_.push_back(c);
-                    }
-                } else if (c >= 0x60 && c <= 0x7e) {
-                    finish(c, emit);  // combined: same parameter and group continue
-                } else if (c >= 0x40 && c <= 0x5e) {
-                    finish(c, emit);
-                    state_ = State::Text;
-                } else {
-                    state_ = c == '\x1b' ? State::Esc : State::Text;
-                }
-                break;
-        }
+        step(data[i], emit);
     }
 }
 

@@ -2,6 +2,7 @@
 #include "eve_writer.h"
 
 #include "community_id.h"
+#include "core/text.h"
 #include "json_text.h"
 
 #include <cerrno>
@@ -98,7 +99,7 @@ EveFileSink::EveFileSink(const std::string& path, core::Stats& stats) : stats_(s
     }
     file_ = std::fopen(path.c_str(), "a");
     if (file_ == nullptr) {
-        throw std::runtime_error("--eve " + path + ": " + std::strerror(errno));
+        throw std::runtime_error("--eve " + path + ": " + core::errno_text(errno));
     }
     owned_ = true;
 }
@@ -106,7 +107,7 @@ EveFileSink::EveFileSink(const std::string& path, core::Stats& stats) : stats_(s
 EveFileSink::~EveFileSink() {
     flush();
     if (owned_) {
-        std::fclose(file_);
+        static_cast<void>(std::fclose(file_));  // flushed above; nothing left to report
     }
 }
 

@@ -49,6 +49,21 @@ void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c)
     out.push_back(kHex[c & 0x0fU]);
 }
 
+/// One ASCII byte: backslash-escaped when special, \u00XX (JSON) or \xNN (text) when a control.
+void escape_ascii(std::string& out, unsigned char c, bool json, std::string_view extra) {
+    const bool special =
+        json ? (c == '"' || c == '\\')
+             : (c == '\\' || extra.find(static_cast<char>(c)) != std::string_view::npos);
+    if (special) {
+        out.push_back('\\');
+        out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7f) {
+        append_hex_byte(out, json ? "\\u00" : "\\x", c);
+    } else {
+        out.push_back(static_cast<char>(c));
+    }
+}
+
 /// Shared escaping loop; `json` selects JSON escapes, otherwise syslog-safe text.
 void escape_into(std::string& out, std::string_view s, std::size_t cap, bool json,
                  std::string_view extra) {
@@ -69,22 +84,7 @@ void escape_into(std::string& out, std::string_view s, std::size_t cap, bool jso
             }
             continue;
         }
-        if (json && (c == '"' || c == '\\')) {
-            out.push_back('\\');
-            out.push_back(static_cast<char>(c));
-        } else if (!json &&
-                   (c == '\\' || extra.find(static_cast<char>(c)) != std::string_view::npos)) {
-            out.push_back('\\');
-            out.push_back(static_cast<char>(c));
-        } else if (c < 0x20 || c == 0x7f) {
-            if (json) {
-                append_hex_byte(out, "\\u00", c);
-            } else {
-                append_hex_byte(out, "\\x", c);
-            }
-        } else {
-            out.push_back(static_cast<char>(c));
-        }
+        escape_ascii(out, c, json, extra);
         ++i;
     }
     if (capped) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metrics_text.h"
 
+#include "core/text.h"
+
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -76,11 +78,12 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        throw std::runtime_error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
+        throw std::runtime_error(path + ": cannot create " + tmp + ": " + core::errno_text(errno));
     }
     std::size_t done = 0;
     while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        const std::string_view rest = std::string_view(content).substr(done);
+        const ssize_t n = ::write(fd, rest.data(), rest.size());
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -88,14 +91,14 @@ void write_file_atomically(const std::string& path, const std::string& content) 
             const int err = errno;
             ::close(fd);
             ::unlink(tmp.c_str());
-            throw std::runtime_error(path + ": write failed: " + std::strerror(err));
+            throw std::runtime_error(path + ": write failed: " + core::errno_text(err));
         }
         done += static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
         const int err = errno;
         ::unlink(tmp.c_str());
-        throw std::runtime_error(path + ": cannot replace: " + std::strerror(err));
+        throw std::runtime_error(path + ": cannot replace: " + core::errno_text(err));
     }
 }
 

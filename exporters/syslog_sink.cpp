@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "syslog_sink.h"
 
+#include "core/text.h"
 #include "json_text.h"
 
 #include <array>
@@ -111,9 +112,8 @@ std::optional<SyslogTarget> SyslogTarget::parse(const std::string& url) {
         t.host = rest.substr(0, colon);
     }
     t.port = rest.substr(colon + 1);
-    const bool numeric = !t.port.empty() && t.port.size() <= 5 &&
-                         t.port.find_first_not_of("0123456789") == std::string::npos &&
-                         std::stoi(t.port) > 0 && std::stoi(t.port) < 65536;
+    const auto port = core::parse_uint(t.port);
+    const bool numeric = port && *port > 0 && *port < 65536;
     if (t.host.empty() || !numeric) {
         return std::nullopt;
     }
@@ -282,7 +282,9 @@ bool SyslogSink::connect_socket() {
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
-        std::strncpy(addr.sun_path, target_.path.c_str(), sizeof(addr.sun_path) - 1);
+        // sun_path is a C array in the OS's struct; copy at most its size minus the NUL.
+        const std::size_t n = std::min(target_.path.size(), sizeof(addr.sun_path) - 1);
+        std::copy_n(target_.path.begin(), n, std::begin(addr.sun_path));
         if (fd_ < 0 ||
             ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {  // NOLINT
             close_socket();
@@ -308,7 +310,7 @@ bool SyslogSink::connect_socket() {
     return fd_ >= 0;
 }
 
-bool SyslogSink::send_one(const std::string& message) {
+bool SyslogSink::send_one(const std::string& message) const {
     if (target_.transport == SyslogTarget::Transport::Tcp) {
         // A collector that went away has sent FIN: writing now would "succeed" into a dead
         // connection and lose the message, so look first and reconnect instead.
@@ -324,16 +326,15 @@ bool SyslogSink::send_one(const std::string& message) {
         framed = std::to_string(message.size()) + " " + message;  // RFC 6587 octet counting
         data = &framed;
     }
-    std::size_t done = 0;
-    while (done < data->size()) {
-        const ssize_t n = ::send(fd_, data->data() + done, data->size() - done, MSG_NOSIGNAL);
+    for (std::string_view rest(*data); !rest.empty();) {
+        const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
             return false;
         }
-        done += static_cast<std::size_t>(n);
+        rest.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
 }

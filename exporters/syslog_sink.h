@@ -59,7 +59,7 @@ class SyslogSink final : public core::EventSink {
     void enqueue(std::string message);
     void run();
     bool connect_socket();
-    bool send_one(const std::string& message);
+    bool send_one(const std::string& message) const;
     void close_socket();
 
     SyslogTarget target_;

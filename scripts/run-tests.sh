@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls this after install-deps.sh):
 #   1. gcc build with warnings as errors, every CTest test (unit, golden, CLI, integration);
 #   2. clang ASan+UBSan build, the same tests;
-#   3. source gates: clang-format, and the dissector dependency/byte-access rules.
+#   3. source gates: clang-format, clang-tidy, and the dissector dependency/byte-access rules.
 # PRINTWATCH_SKIP_ASAN=1 skips stage 2 for a quick local loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,10 @@ echo "== ci build (gcc, -Werror) and tests"
 cmake --preset ci
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs"
+
+echo "== gate: clang-tidy (.clang-tidy, warnings are errors) on every product source"
+git ls-files 'sensor/*.cpp' 'dissectors/*.cpp' 'exporters/*.cpp' |
+  xargs -P "$jobs" -n 4 clang-tidy -p build/ci --quiet 2>/dev/null
 
 if [ "${PRINTWATCH_SKIP_ASAN:-0}" != 1 ]; then
   echo "== asan build (clang, ASan+UBSan) and tests"

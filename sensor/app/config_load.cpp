@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config_load.h"
 
+#include "core/text.h"
+
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,17 +18,17 @@ using core::Duration;
 using core::SensorConfig;
 
 core::Result<Duration, std::string> parse_duration(const std::string& text) {
-    std::int64_t n = 0;
-    const char* begin = text.data();
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(begin, end, n);
-    if (ec != std::errc{} || ptr == begin) {
-        return core::unexpected("'" + text + "' is not a duration (use e.g. 300s, 5m, 24h)");
-    }
-    if (n < 0) {
+    const std::string_view t(text);
+    if (t.starts_with('-')) {
         return core::unexpected("'" + text + "' is negative");
     }
-    const std::string unit(ptr, end);
+    const auto digits = t.substr(0, t.find_first_not_of("0123456789"));
+    const auto parsed = core::parse_uint(digits);
+    if (!parsed || *parsed > static_cast<std::uint64_t>(INT64_MAX)) {
+        return core::unexpected("'" + text + "' is not a duration (use e.g. 300s, 5m, 24h)");
+    }
+    const auto n = static_cast<std::int64_t>(*parsed);
+    const std::string unit(t.substr(digits.size()));
     static const std::map<std::string, std::int64_t> kUnits{
         {"", 1'000'000},   {"s", 1'000'000},     {"ms", 1'000},
         {"m", 60'000'000}, {"h", 3'600'000'000}, {"d", 86'400'000'000}};
@@ -94,7 +97,7 @@ class Loader {
         for (const auto& kv : map) {
             const auto key = kv.first.as<std::string>();
             if (!known.contains(key)) {
-                error(kv.first, "unknown key '" + where + "." + key + "'");
+                error(kv.first, fmt::format("unknown key '{}.{}'", where, key));
                 continue;
             }
             fn(key, kv.second);
@@ -121,9 +124,9 @@ class Loader {
         if (!s) {
             return;
         }
-        std::uint64_t v = 0;
-        auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-        if (ec != std::errc{} || ptr != s->data() + s->size() || v < min || v > max) {
+        const auto parsed = core::parse_uint(*s);
+        const std::uint64_t v = parsed.value_or(0);
+        if (!parsed || v < min || v > max) {
             error(n, where + " must be a whole number from " + std::to_string(min) + " to " +
                          std::to_string(max) + ", not '" + *s + "'");
             return;
@@ -285,7 +288,8 @@ class Loader {
                      } else if (key == "printers") {
                          number(v, "limits.printers", l.printers, 1, 1'048'576);
                      } else {
-                         number(v, "limits.stream_bytes", l.stream_bytes, 1024, 64 * 1024 * 1024);
+                         number(v, "limits.stream_bytes", l.stream_bytes, 1024,
+                                std::uint64_t{64} * 1024 * 1024);
                      }
                  });
     }

@@ -6,6 +6,7 @@
 #include "app/privileges.h"
 #include "app/state_file.h"
 #include "capture/pcap_source.h"
+#include "core/text.h"
 #include "dissectors/registry.h"
 #include "exporters/eve_writer.h"
 #include "exporters/metrics_text.h"
@@ -19,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <poll.h>
@@ -36,10 +38,10 @@ constexpr int kExitUsage = 2;
 constexpr const char* kVersion = "0.1.0";
 
 // The only process-wide mutable state besides the logger: set by signal handlers.
-volatile std::sig_atomic_t g_stop =
-    0;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
-volatile std::sig_atomic_t g_reload =
-    0;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): signal handler state
+volatile std::sig_atomic_t g_stop = 0;
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): signal handler state
+volatile std::sig_atomic_t g_reload = 0;
 
 extern "C" void on_stop_signal(int /*sig*/) {
     g_stop = 1;
@@ -119,7 +121,7 @@ std::vector<std::string> validate_flags(const Options& o) {
         errors.push_back("--syslog " + o.syslog_url +
                          ": expected unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
     }
-    if (!o.user.empty() && ::getpwnam(o.user.c_str()) == nullptr) {
+    if (!o.user.empty() && !app::user_exists(o.user)) {
         errors.push_back("--user " + o.user + ": no such user");
     }
     if (!o.metrics_addr.empty() && o.metrics_addr.find(':') == std::string::npos) {
@@ -183,6 +185,7 @@ core::Timestamp wall_clock() {
 void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, core::EventSink& eve,
           const std::function<void()>& reload) {
     std::vector<pollfd> fds;
+    fds.reserve(sources.size());
     for (auto& s : sources) {
         fds.push_back(pollfd{s.selectable_fd(), POLLIN, 0});
     }
@@ -194,7 +197,7 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
         }
         const int rc = ::poll(fds.data(), fds.size(), 200);
         if (rc < 0 && errno != EINTR) {
-            throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+            throw std::runtime_error(std::string("poll: ") + core::errno_text(errno));
         }
         for (std::size_t i = 0; i < sources.size(); ++i) {
             core::RawFrame frame;
@@ -213,7 +216,8 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
     }
 }
 
-int run(const Options& o) {
+/// The config file and the flags, with every error of both reported at once.
+std::optional<core::SensorConfig> load_configuration(const Options& o) {
     core::SensorConfig config;
     std::vector<std::string> errors;
     if (!o.config_path.empty()) {
@@ -226,42 +230,64 @@ int run(const Options& o) {
     }
     auto flag_errors = validate_flags(o);
     errors.insert(errors.end(), flag_errors.begin(), flag_errors.end());
-    if (!errors.empty()) {
-        for (const auto& e : errors) {
-            spdlog::error("{}", e);
-        }
-        return kExitUsage;
+    for (const auto& e : errors) {
+        spdlog::error("{}", e);
     }
-    if (o.check_config) {
-        spdlog::info("configuration OK{}", o.config_path.empty() ? " (built-in defaults)" : "");
-        return kExitOk;
-    }
+    return errors.empty() ? std::optional(std::move(config)) : std::nullopt;
+}
 
-    // Open every input before processing any, so a typo fails fast with exit 1.
+/// Opens every input before any is processed, so a typo fails fast (exit 1), and installs the
+/// capture filter. Returns the sources and a description of the filter for the log.
+std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortMap& ports,
+                                             std::string& filter_summary) {
     std::vector<capture::PcapSource> sources;
-    const core::PortMap ports(config.ports);
-
+    sources.reserve(o.read_files.size() + o.interfaces.size());
     for (const auto& f : o.read_files) {
         sources.push_back(capture::PcapSource::open_offline(f));
     }
     for (const auto& i : o.interfaces) {
         sources.push_back(capture::PcapSource::open_live(i, capture::LiveOptions{}));
     }
-    std::string bpf_summary = "(none)";
+    filter_summary = "(none)";
     for (auto& s : sources) {
         if (o.all_traffic) {
             continue;
         }
         if (!o.filter.empty()) {
             s.set_filter(o.filter, "-f");
-            bpf_summary = o.filter;
+            filter_summary = o.filter;
         } else {
-            bpf_summary = app::default_filter(ports, s.link() == core::LinkType::Ethernet);
-            s.set_filter(bpf_summary, "default filter");
+            filter_summary = app::default_filter(ports, s.link() == core::LinkType::Ethernet);
+            s.set_filter(filter_summary, "default filter");
         }
     }
+    return sources;
+}
 
-    core::Stats stats;
+/// Where events go: EVE (filtered by --eve-types) and, with --syslog, the syslog sink.
+struct Outputs {
+    Outputs(const Options& o, const core::SensorConfig& config, core::Stats& stats)
+        : eve(o.eve_path.empty() ? std::unique_ptr<core::EventSink>(std::make_unique<NullSink>())
+                                 : std::make_unique<exporters::EveFileSink>(o.eve_path, stats)),
+          filtered(*eve, o.eve_types) {
+        fanout.add(filtered);
+        if (!o.syslog_url.empty()) {
+            syslog = std::make_unique<exporters::SyslogSink>(o.syslog_url, config.syslog, stats);
+            fanout.add(*syslog);
+        }
+    }
+    void status(const std::string& text) const {
+        if (syslog) {
+            syslog->status(text, wall_clock());  // STATUS is about the process, not the packets
+        }
+    }
+    std::unique_ptr<core::EventSink> eve;
+    TypeFilterSink filtered;
+    exporters::FanoutSink fanout;
+    std::unique_ptr<exporters::SyslogSink> syslog;
+};
+
+void register_process_metrics(core::Stats& stats) {
     stats.set(stats.series(stats.family("printwatch_build_info", "Build version, always 1",
                                         core::MetricType::Gauge),
                            {{"version", kVersion}}),
@@ -271,21 +297,55 @@ int run(const Options& o) {
         stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
                      core::MetricType::Counter),
         {{"sink", "eve"}});
-    std::unique_ptr<core::EventSink> eve;
-    if (!o.eve_path.empty()) {
-        eve = std::make_unique<exporters::EveFileSink>(o.eve_path, stats);
-    } else {
-        eve = std::make_unique<NullSink>();
+}
+
+/// SIGHUP: a new config for allow-lists and thresholds; a bad file keeps the old one.
+void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipeline,
+            const Outputs& out) {
+    if (o.config_path.empty()) {
+        return;
     }
-    TypeFilterSink filtered(*eve, o.eve_types);
-    exporters::FanoutSink sinks;
-    sinks.add(filtered);
-    std::unique_ptr<exporters::SyslogSink> syslog;
-    if (!o.syslog_url.empty()) {
-        syslog = std::make_unique<exporters::SyslogSink>(o.syslog_url, config.syslog, stats);
-        sinks.add(*syslog);
+    auto loaded = app::load_config_file(o.config_path);
+    if (!loaded) {
+        for (const auto& e : loaded.error()) {
+            spdlog::error("reload rejected: {}", e);
+        }
+        return;
     }
-    app::Pipeline pipeline(config, stats, sinks, dissectors::all(),
+    config = std::move(*loaded);  // the pipeline holds a reference to this object
+    pipeline.reconfigure(config);
+    spdlog::info("configuration reloaded from {}", o.config_path);
+    out.status("configuration reloaded from " + o.config_path);
+}
+
+/// SIGTERM or end of replay: settle, flush every sink, write metrics and state.
+void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out) {
+    pipeline.finish();
+    out.status("printwatch stopping");
+    out.fanout.flush();
+    if (!o.metrics_file.empty()) {
+        exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
+    }
+    if (!o.state_path.empty()) {
+        app::save_state(o.state_path, pipeline.detector().inventory());
+    }
+}
+
+int run(const Options& o) {
+    auto config = load_configuration(o);
+    if (!config) {
+        return kExitUsage;
+    }
+    if (o.check_config) {
+        spdlog::info("configuration OK{}", o.config_path.empty() ? " (built-in defaults)" : "");
+        return kExitOk;
+    }
+    std::string filter_summary;
+    auto sources = open_inputs(o, core::PortMap(config->ports), filter_summary);
+    core::Stats stats;
+    register_process_metrics(stats);
+    Outputs out(o, *config, stats);
+    app::Pipeline pipeline(*config, stats, out.fanout, dissectors::all(),
                            app::PipelineOptions{o.all_traffic});
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto name = sources[i].live() ? sources[i].name() : input_name(o.read_files[i]);
@@ -294,63 +354,31 @@ int run(const Options& o) {
     if (!o.state_path.empty()) {
         app::load_state(o.state_path, pipeline.detector().inventory());
     }
-    std::unique_ptr<exporters::PrometheusEndpoint> endpoint;
+    const bool live_capture = !o.interfaces.empty();
     const std::string metrics_addr =
-        !o.metrics_addr.empty() ? o.metrics_addr : (o.interfaces.empty() ? "" : "127.0.0.1:10961");
+        !o.metrics_addr.empty() ? o.metrics_addr : (live_capture ? "127.0.0.1:10961" : "");
+    std::unique_ptr<exporters::PrometheusEndpoint> endpoint;
     if (!metrics_addr.empty()) {
         endpoint = std::make_unique<exporters::PrometheusEndpoint>(metrics_addr, stats);
     }
-
-    if (!o.user.empty()) {
+    if (!o.user.empty()) {  // everything privileged is open by now
         app::drop_privileges(o.user);
         spdlog::info("running as {}", o.user);
     }
     install_signal_handlers();
-    if (syslog) {
-        syslog->status(std::string("printwatch ") + kVersion + " started on " +
-                           (o.interfaces.empty() ? fmt::format("{}", fmt::join(o.read_files, ","))
-                                                 : fmt::format("{}", fmt::join(o.interfaces, ","))),
-                       wall_clock());  // STATUS is about the process, not the packets
-    }
+    out.status(fmt::format("printwatch {} started on {}", kVersion,
+                           fmt::join(live_capture ? o.interfaces : o.read_files, ",")));
     bool any_error = false;
     std::uint64_t packets = 0;
-    core::SensorConfig reloaded;
-    if (o.interfaces.empty()) {
-        packets = replay(o, sources, pipeline, any_error);
+    if (live_capture) {
+        spdlog::info("capturing on {} with filter: {}", fmt::join(o.interfaces, ","),
+                     filter_summary);
+        live(sources, pipeline, *out.eve, [&] { reload(o, *config, pipeline, out); });
     } else {
-        spdlog::info("capturing on {} with filter: {}", fmt::join(o.interfaces, ","), bpf_summary);
-        live(sources, pipeline, *eve, [&] {
-            if (o.config_path.empty()) {
-                return;
-            }
-            auto loaded = app::load_config_file(o.config_path);
-            if (!loaded) {
-                for (const auto& e : loaded.error()) {
-                    spdlog::error("reload rejected: {}", e);
-                }
-                return;
-            }
-            reloaded = std::move(*loaded);
-            config = reloaded;
-            pipeline.reconfigure(config);
-            spdlog::info("configuration reloaded from {}", o.config_path);
-            if (syslog) {
-                syslog->status("configuration reloaded from " + o.config_path, wall_clock());
-            }
-        });
+        packets = replay(o, sources, pipeline, any_error);
     }
-    pipeline.finish();
-    if (syslog) {
-        syslog->status("printwatch stopping", wall_clock());
-        syslog->flush();
-    }
-    if (!o.metrics_file.empty()) {
-        exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
-    }
-    if (!o.state_path.empty()) {
-        app::save_state(o.state_path, pipeline.detector().inventory());
-    }
-    if (o.interfaces.empty() && any_error && packets == 0) {
+    shut_down(o, pipeline, stats, out);
+    if (!live_capture && any_error && packets == 0) {
         spdlog::error("no packet could be read");
         return kExitRuntime;
     }
@@ -359,7 +387,7 @@ int run(const Options& o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int checked_main(int argc, char** argv) {
     auto logger = spdlog::stderr_color_mt("printwatch");
     logger->set_pattern("printwatch: %^%l%$: %v");
     spdlog::set_default_logger(logger);
@@ -400,6 +428,15 @@ int main(int argc, char** argv) {
         return run(o);
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
+        return kExitRuntime;
+    }
+}
+
+int main(int argc, char** argv) {
+    try {
+        return checked_main(argc, argv);
+    } catch (const std::exception& e) {  // logger setup itself failed: no spdlog to report with
+        static_cast<void>(std::fprintf(stderr, "printwatch: error: %s\n", e.what()));
         return kExitRuntime;
     }
 }

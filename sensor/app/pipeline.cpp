@@ -238,7 +238,7 @@ void Pipeline::write_stats(Timestamp ts) {
             }
             std::string k;
             for (const auto& [lk, lv] : s.labels) {
-                k += (k.empty() ? "" : ",") + lk + "=" + lv;
+                k.append(k.empty() ? "" : ",").append(lk).append("=").append(lv);
             }
             by_label.emplace_back(k, v);
         }

@@ -10,4 +10,7 @@ namespace printwatch::app {
 /// metrics socket and the output files are open. Throws std::runtime_error naming the user.
 void drop_privileges(const std::string& user);
 
+/// Whether the user exists (thread-safe lookup).
+bool user_exists(const std::string& user);
+
 }  // namespace printwatch::app

@@ -38,8 +38,10 @@ class PcapSource {
     /// Throws naming the interface on failure (no such device, no permission).
     static PcapSource open_live(const std::string& iface, const LiveOptions& options);
 
-    PcapSource(PcapSource&&) noexcept;
-    PcapSource& operator=(PcapSource&&) noexcept;
+    PcapSource(PcapSource&& other) noexcept;
+    PcapSource& operator=(PcapSource&& other) noexcept;
+    PcapSource(const PcapSource&) = delete;
+    PcapSource& operator=(const PcapSource&) = delete;
     ~PcapSource();
 
     /// Compiles and installs a BPF filter. Throws naming the filter (`origin`: "-f" or

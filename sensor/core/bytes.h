@@ -104,9 +104,16 @@ class ByteReader {
     bool failed_ = false;
 };
 
+/// Text as bytes (hashing, test data). The span aliases the text.
+inline Bytes as_bytes(std::string_view s) noexcept {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): a byte view of text
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
 /// Bytes as text, for comparisons with ASCII literals. The view aliases the bytes.
 inline std::string_view as_text(Bytes b) noexcept {
-    return {reinterpret_cast<const char*>(b.data()), b.size()};  // NOLINT: char view of bytes
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): a char view of bytes
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
 }  // namespace printwatch::core

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "net.h"
-#include "time.h"
+#include "timestamp.h"
 
 #include <cstdint>
 #include <string>
@@ -49,7 +49,7 @@ struct SyslogConfig {
 };
 
 struct LearningConfig {
-    Duration period = Duration::seconds(24 * 3600);
+    Duration period = Duration::seconds(std::int64_t{24} * 3600);
 };
 
 struct SensorConfig {

@@ -5,7 +5,7 @@
 
 #include "bytes.h"
 #include "config.h"
-#include "time.h"
+#include "timestamp.h"
 #include "value.h"
 
 #include <cstdint>

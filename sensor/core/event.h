@@ -4,7 +4,7 @@
 #pragma once
 
 #include "net.h"
-#include "time.h"
+#include "timestamp.h"
 #include "value.h"
 
 #include <array>

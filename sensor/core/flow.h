@@ -5,7 +5,7 @@
 
 #include "dissector.h"
 #include "net.h"
-#include "time.h"
+#include "timestamp.h"
 
 #include <array>
 #include <cstdint>

@@ -16,10 +16,14 @@ class FunctionRef;
 template <class R, class... Args>
 class FunctionRef<R(Args...)> {
   public:
+    /// Any callable but a FunctionRef itself, so copying a FunctionRef copies the reference.
     template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef> &&
-             std::is_invocable_r_v<R, F&, Args...>) FunctionRef(F&& f)
-    noexcept  // NOLINT(google-explicit-constructor): used like std::function
+    using Callable = std::enable_if_t<!std::is_same_v<std::remove_cvref_t<F>, FunctionRef> &&
+                                      std::is_invocable_r_v<R, F&, Args...>>;
+
+    template <class F, class = Callable<F>>
+    FunctionRef(
+        F&& f) noexcept  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
         : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),  // NOLINT
           call_([](void* object, Args... args) -> R {
               return (*static_cast<std::remove_reference_t<F>*>(object))(

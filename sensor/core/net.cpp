@@ -1,11 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net.h"
 
+#include "text.h"
+
 #include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
 
 namespace printwatch::core {
+
+namespace {
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+}  // namespace
 
 IpAddr IpAddr::v4(std::uint32_t host_order) noexcept {
     IpAddr a;
@@ -55,12 +69,12 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text) {
         if (i > 0 && text[off - 1] != ':' && text[off - 1] != '-') {
             return std::nullopt;
         }
-        unsigned value = 0;
-        auto [ptr, ec] = std::from_chars(text.data() + off, text.data() + off + 2, value, 16);
-        if (ec != std::errc{} || ptr != text.data() + off + 2) {
+        const int hi = hex_digit(text[off]);
+        const int lo = hex_digit(text[off + 1]);
+        if (hi < 0 || lo < 0) {
             return std::nullopt;
         }
-        m.bytes.at(i) = static_cast<std::uint8_t>(value);
+        m.bytes.at(i) = static_cast<std::uint8_t>(hi * 16 + lo);
     }
     return m;
 }
@@ -98,11 +112,11 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
     unsigned prefix = max_prefix;
     if (slash != std::string_view::npos) {
         const auto digits = text.substr(slash + 1);
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
-        if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() ||
-            prefix > max_prefix) {
+        const auto parsed = parse_uint(digits);
+        if (!parsed || *parsed > max_prefix) {
             return std::nullopt;
         }
+        prefix = static_cast<unsigned>(*parsed);
     }
     Cidr c{*addr, static_cast<std::uint8_t>(prefix)};
     // Host bits set ("10.1.2.3/8") is almost always a typo; refuse it rather than guess.

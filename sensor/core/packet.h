@@ -4,7 +4,7 @@
 
 #include "bytes.h"
 #include "net.h"
-#include "time.h"
+#include "timestamp.h"
 
 #include <array>
 #include <cstdint>

@@ -6,6 +6,7 @@
 // with that list empty, learned during learning.period). Driver traffic (INFO ID, USTATUS,
 // job attributes) from a trusted client is never an alert; the same from an untrusted or
 // outside client is. Attack commands alert for everyone, one level higher when untrusted.
+#include "core/bytes.h"
 #include "detector.h"
 #include "signatures.h"
 
@@ -47,8 +48,8 @@ Object pick(const Object& from, std::initializer_list<std::string_view> keys) {
     return out;
 }
 std::uint64_t hash(std::string_view s) {
-    return core::hash_bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size(),
-                            7);  // NOLINT
+    const auto b = core::as_bytes(s);
+    return core::hash_bytes(b.data(), b.size(), 7);
 }
 
 }  // namespace

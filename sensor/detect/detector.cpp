@@ -17,7 +17,7 @@ using core::Timestamp;
 namespace tf = core::tcp_flags;
 
 namespace {
-constexpr core::Duration kExposureWindow = core::Duration::seconds(24 * 3600);
+constexpr core::Duration kExposureWindow = core::Duration::seconds(std::int64_t{24} * 3600);
 constexpr core::Duration kMinute = core::Duration::seconds(60);
 
 const char* outcome_name(AttemptState s) noexcept {
@@ -234,53 +234,58 @@ void Detector::start_attempt(Flow& flow, Timestamp ts) {
 }
 
 void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::DecodedPacket& pkt) {
-    const bool tcp = flow.proto == core::ip_proto::kTcp;
-    const std::uint8_t synack = tf::kSyn | tf::kAck;
     // A known printer sending from its own service port (a reply to a broadcast discover
     // opens a flow of its own) is serving, not using a printer service.
     const bool printer_serving = inventory_.printer(flow.client) != nullptr &&
                                  ports_.lookup(flow.proto, flow.client_port) != Service::None;
     if (created && flow.service != Service::None && !printer_serving) {
-        const bool syn_only = tcp && (pkt.tcp_flags & synack) == tf::kSyn;
-        const bool opens = (syn_only || !tcp) && dir == Direction::ToServer;
-        if (opens) {
-            const bool client_inside = config_->in_home_net(flow.client);
-            flow.inbound = !client_inside && config_->in_home_net(flow.server);
-            if (flow.inbound) {
-                start_attempt(flow, pkt.ts);
-            } else if (client_inside) {
-                check_unknown_client(flow, pkt.ts);
-            }
-            const auto v = scans_.record(flow.client, flow.server, flow.server_port, pkt.ts);
-            if (v.fired) {
-                core::Array ports(v.port_list.begin(), v.port_list.end());
-                Object details{{"ports", std::move(ports)},
-                               {"distinct_ports", v.ports},
-                               {"distinct_hosts", v.hosts},
-                               {"window_seconds", config_->alerts.scan.window.usec / 1'000'000}};
-                alert(&flow, sid::kScan, {sid::kScan, flow.client, {}, 0, 0}, flow.client,
-                      std::move(details), pkt.ts);
-            }
-        }
+        on_opening(flow, dir, pkt);
     }
-    if (dir != Direction::ToClient || flow.service == Service::None) {
-        return;
+    if (dir == Direction::ToClient && flow.service != Service::None) {
+        on_answer(flow, pkt);
     }
-    // Answers from the server side.
-    const bool server_inside = config_->in_home_net(flow.server);
-    if (tcp && (pkt.tcp_flags & synack) == synack && server_inside) {
+}
+
+void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& pkt) {
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    const bool syn_only = tcp && (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
+    if ((tcp && !syn_only) || dir != Direction::ToServer) {
+        return;  // ACK/FIN/RST probes and mid-stream pickups are not attempts (SPEC §4)
+    }
+    const bool client_inside = config_->in_home_net(flow.client);
+    flow.inbound = !client_inside && config_->in_home_net(flow.server);
+    if (flow.inbound) {
+        start_attempt(flow, pkt.ts);
+    } else if (client_inside) {
+        check_unknown_client(flow, pkt.ts);
+    }
+    const auto v = scans_.record(flow.client, flow.server, flow.server_port, pkt.ts);
+    if (v.fired) {
+        core::Array ports(v.port_list.begin(), v.port_list.end());
+        Object details{{"ports", std::move(ports)},
+                       {"distinct_ports", v.ports},
+                       {"distinct_hosts", v.hosts},
+                       {"window_seconds", config_->alerts.scan.window.usec / 1'000'000}};
+        alert(&flow, sid::kScan, {sid::kScan, flow.client, {}, 0, 0}, flow.client,
+              std::move(details), pkt.ts);
+    }
+}
+
+void Detector::on_answer(Flow& flow, const core::DecodedPacket& pkt) {
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    const std::uint8_t synack = tf::kSyn | tf::kAck;
+    const bool syn_ack = tcp && (pkt.tcp_flags & synack) == synack;
+    if (syn_ack && config_->in_home_net(flow.server)) {
         learn_printer(flow, false, {}, "syn-ack", pkt.ts);
     }
     if (flow.attempt != AttemptState::Pending) {
         return;
     }
-    if (tcp && (pkt.tcp_flags & synack) == synack) {
+    if (syn_ack || !tcp) {  // a SYN-ACK, or any datagram back
         settle(flow, AttemptState::Accepted, pkt.ts);
-    } else if (tcp && (pkt.tcp_flags & tf::kRst) != 0) {
+    } else if ((pkt.tcp_flags & tf::kRst) != 0) {
         flow.refused_by = "rst";
         settle(flow, AttemptState::Refused, pkt.ts);
-    } else if (!tcp) {
-        settle(flow, AttemptState::Accepted, pkt.ts);
     }
 }
 

@@ -58,6 +58,10 @@ class Detector {
     };
 
     void first_packet(core::Timestamp ts);
+    /// The packet that opened a flow to a printer port: attempt, unknown client, scan.
+    void on_opening(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt);
+    /// A packet from the server side: printer learning and the attempt's outcome.
+    void on_answer(core::Flow& flow, const core::DecodedPacket& pkt);
     void check_unknown_client(core::Flow& flow, core::Timestamp ts);
     void start_attempt(core::Flow& flow, core::Timestamp ts);
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);

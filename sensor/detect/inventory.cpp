@@ -104,7 +104,7 @@ void Inventory::restore_printer(PrinterRecord record) {
 
 void Inventory::restore_client(const core::IpAddr& a, ClientRecord record) {
     if (clients_.size() < config_->limits.clients) {
-        clients_.insert_or_assign(a, std::move(record));
+        clients_.insert_or_assign(a, record);
     }
     update_gauges();
 }

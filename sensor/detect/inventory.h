@@ -8,7 +8,7 @@
 #include "core/config.h"
 #include "core/flow.h"
 #include "core/stats.h"
-#include "core/time.h"
+#include "core/timestamp.h"
 
 #include <cstdint>
 #include <map>

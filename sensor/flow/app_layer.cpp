@@ -76,40 +76,49 @@ const core::DissectorInfo* AppLayer::select(const core::Flow& flow, core::Bytes 
     return nullptr;
 }
 
+core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
+                                    const core::DecodedPacket& pkt) {
+    if (flow.app != nullptr || pkt.payload.empty()) {
+        return nullptr;  // already rejected, or nothing to look at yet
+    }
+    if (flow.service == core::Service::None && !all_traffic_) {
+        return nullptr;
+    }
+    bool detach = false;
+    const auto* info = select(flow, pkt.payload, dir, detach);
+    if (info == nullptr) {
+        if (detach) {
+            // Only a printer port whose content is not the protocol counts as "detached";
+            // ordinary traffic that --all-traffic probed and rejected is just not ours.
+            if (flow.service != core::Service::None) {
+                stats_.add(detached_);
+            }
+            flow.app = std::make_unique<NoApp>();
+        }
+        return nullptr;
+    }
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    auto fresh = std::make_unique<AppState>(config_->limits.stream_bytes, &budget_);
+    fresh->info = info;
+    fresh->dissector = info->make(
+        core::DissectorContext{config_->limits, tcp ? core::Transport::Tcp : core::Transport::Udp});
+    if (tcp && flow.syn_seen) {
+        fresh->streams[0].set_isn(flow.client_isn);
+    }
+    flow.app = std::move(fresh);
+    flow.app_proto = info->name;
+    return flow.app.get();
+}
+
 void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPacket& pkt,
                          core::AppEventSink& sink) {
     const bool tcp = flow.proto == core::ip_proto::kTcp;
     auto* state = dynamic_cast<AppState*>(flow.app.get());
     if (state == nullptr) {
-        if (flow.app != nullptr || pkt.payload.empty()) {
-            return;  // already rejected, or nothing to look at yet
-        }
-        if (flow.service == core::Service::None && !all_traffic_) {
+        state = dynamic_cast<AppState*>(attach(flow, dir, pkt));
+        if (state == nullptr) {
             return;
         }
-        bool detach = false;
-        const auto* info = select(flow, pkt.payload, dir, detach);
-        if (info == nullptr) {
-            if (detach) {
-                // Only a printer port whose content is not the protocol counts as "detached";
-                // ordinary traffic that --all-traffic probed and rejected is just not ours.
-                if (flow.service != core::Service::None) {
-                    stats_.add(detached_);
-                }
-                flow.app = std::make_unique<NoApp>();
-            }
-            return;
-        }
-        auto fresh = std::make_unique<AppState>(config_->limits.stream_bytes, &budget_);
-        fresh->info = info;
-        fresh->dissector = info->make(core::DissectorContext{
-            config_->limits, tcp ? core::Transport::Tcp : core::Transport::Udp});
-        if (tcp && flow.syn_seen) {
-            fresh->streams[0].set_isn(flow.client_isn);
-        }
-        state = fresh.get();
-        flow.app = std::move(fresh);
-        flow.app_proto = info->name;
     }
     if (state->dissector->detached()) {
         return;

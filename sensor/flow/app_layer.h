@@ -28,6 +28,9 @@ class AppLayer {
     void reconfigure(const core::SensorConfig& config) { config_ = &config; }
 
   private:
+    /// Chooses and attaches a dissector on the flow's first payload; nullptr when none applies.
+    core::FlowAppSlot* attach(core::Flow& flow, core::Direction dir,
+                              const core::DecodedPacket& pkt);
     const core::DissectorInfo* select(const core::Flow& flow, core::Bytes payload,
                                       core::Direction dir, bool& detach) const;
 

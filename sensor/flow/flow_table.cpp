@@ -80,61 +80,76 @@ Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool
     return f;
 }
 
+namespace {
+bool is_syn_only(const core::DecodedPacket& p) noexcept {
+    return p.ip_proto == core::ip_proto::kTcp && (p.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
+}
+bool is_syn_ack(const core::DecodedPacket& p) noexcept {
+    return p.ip_proto == core::ip_proto::kTcp &&
+           (p.tcp_flags & (tf::kSyn | tf::kAck)) == (tf::kSyn | tf::kAck);
+}
+bool sent_by_client(const Flow& f, const core::DecodedPacket& p) noexcept {
+    return f.client == p.src && f.client_port == p.sport;
+}
+}  // namespace
+
+Flow* FlowTable::live_flow(const FlowKey& key, const core::DecodedPacket& pkt) {
+    Flow* f = table_.touch(key);
+    if (f == nullptr) {
+        return nullptr;
+    }
+    const bool idle = pkt.ts - f->last_seen > idle_timeout(*f);
+    // A SYN with a new ISN on a known tuple is a new connection (port reuse); the same ISN
+    // is a retransmission and stays the same attempt.
+    const bool reused =
+        is_syn_only(pkt) && (!sent_by_client(*f, pkt) || !f->syn_seen || f->client_isn != pkt.seq);
+    if (!idle && !reused) {
+        return f;
+    }
+    handler_.on_flow_end(*f, idle ? EndReason::Timeout : EndReason::Replaced, pkt.ts);
+    table_.erase(key);
+    return nullptr;
+}
+
+void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direction dir) {
+    const auto d = static_cast<std::size_t>(dir);
+    const bool from_client = dir == Direction::ToServer;
+    f.last_seen = pkt.ts;
+    f.packets.at(d) += 1;
+    f.bytes.at(d) += pkt.payload.size();
+    if (pkt.ip_proto != core::ip_proto::kTcp) {
+        return;
+    }
+    if (is_syn_only(pkt) && from_client) {
+        f.syn_seen = true;
+        f.client_isn = pkt.seq;
+    }
+    f.syn_ack_seen = f.syn_ack_seen || (is_syn_ack(pkt) && !from_client);
+    f.rst_seen = f.rst_seen || (pkt.tcp_flags & tf::kRst) != 0;
+    if ((pkt.tcp_flags & tf::kFin) != 0) {
+        f.fin_seen.at(d) = true;
+    }
+}
+
 Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_service) {
     now_ = std::max(now_, pkt.ts);
     const FlowKey key =
         make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, inner_vlan(pkt));
-    const bool tcp = pkt.ip_proto == core::ip_proto::kTcp;
-    const bool syn_only = tcp && (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
-
-    Flow* f = table_.touch(key);
-    if (f != nullptr) {
-        const bool from_client = f->client == pkt.src && f->client_port == pkt.sport;
-        const bool idle = pkt.ts - f->last_seen > idle_timeout(*f);
-        // A SYN with a new ISN on a known tuple is a new connection (port reuse); the same ISN
-        // is a retransmission and stays the same attempt.
-        const bool reused = syn_only && (!from_client || !f->syn_seen || f->client_isn != pkt.seq);
-        if (idle || reused) {
-            handler_.on_flow_end(*f, idle ? EndReason::Timeout : EndReason::Replaced, pkt.ts);
-            table_.erase(key);
-            f = nullptr;
-        }
-    }
     Observation obs;
-    if (f == nullptr) {
+    obs.flow = live_flow(key, pkt);
+    if (obs.flow == nullptr) {
         // Orientation: a SYN's sender, a SYN-ACK's receiver, otherwise the side talking to a
         // service port (mid-stream pickup), otherwise the first sender.
-        bool from_client = true;
-        if (tcp && (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == (tf::kSyn | tf::kAck)) {
-            from_client = false;
-        } else if (!syn_only && !dst_is_service && tcp) {
+        bool from_client = !is_syn_ack(pkt);
+        if (from_client && !is_syn_only(pkt) && !dst_is_service &&
+            pkt.ip_proto == core::ip_proto::kTcp) {
             from_client = pkt.dport < pkt.sport;
         }
-        f = &create(key, pkt, from_client);
+        obs.flow = &create(key, pkt, from_client);
         obs.created = true;
     }
-    obs.flow = f;
-    const bool from_client = f->client == pkt.src && f->client_port == pkt.sport;
-    obs.dir = from_client ? Direction::ToServer : Direction::ToClient;
-    const auto d = static_cast<std::size_t>(obs.dir);
-    f->last_seen = pkt.ts;
-    f->packets.at(d) += 1;
-    f->bytes.at(d) += pkt.payload.size();
-    if (tcp) {
-        if (syn_only && from_client) {
-            f->syn_seen = true;
-            f->client_isn = pkt.seq;
-        }
-        if ((pkt.tcp_flags & (tf::kSyn | tf::kAck)) == (tf::kSyn | tf::kAck) && !from_client) {
-            f->syn_ack_seen = true;
-        }
-        if ((pkt.tcp_flags & tf::kRst) != 0) {
-            f->rst_seen = true;
-        }
-        if ((pkt.tcp_flags & tf::kFin) != 0) {
-            f->fin_seen.at(d) = true;
-        }
-    }
+    obs.dir = sent_by_client(*obs.flow, pkt) ? Direction::ToServer : Direction::ToClient;
+    update_transport(*obs.flow, pkt, obs.dir);
     return obs;
 }
 

@@ -53,6 +53,11 @@ class FlowTable {
 
   private:
     core::Flow& create(const core::FlowKey& key, const core::DecodedPacket& pkt, bool from_client);
+    /// The flow of `key`, unless it is idle past its timeout or a new SYN reuses its tuple, in
+    /// which case the old flow is ended and nullptr returned.
+    core::Flow* live_flow(const core::FlowKey& key, const core::DecodedPacket& pkt);
+    static void update_transport(core::Flow& f, const core::DecodedPacket& pkt,
+                                 core::Direction dir);
 
     core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash> table_;
     FlowEndHandler& handler_;

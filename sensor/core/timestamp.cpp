@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "time.h"
+#include "timestamp.h"
 
 #include <array>
 #include <cstdio>
@@ -14,7 +14,7 @@ std::string format_iso8601(Timestamp t) {
         frac += 1'000'000;
         secs -= 1;
     }
-    const std::time_t tt = static_cast<std::time_t>(secs);
+    const auto tt = static_cast<std::time_t>(secs);
     std::tm tm{};
     gmtime_r(&tt, &tm);
     std::array<char, 40> buf{};

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "text.h"
+
+#include <array>
+#include <charconv>
+#include <cstring>
+
+namespace printwatch::core {
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
+    std::uint64_t v = 0;
+    const char* end =
+        s.data() + s.size();  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    auto [ptr, ec] = std::from_chars(s.data(), end, v);
+    if (s.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::string errno_text(int err) {
+    std::array<char, 256> buf{};
+    // GNU strerror_r returns the message, which may or may not be in buf.
+    return {strerror_r(err, buf.data(), buf.size())};
+}
+
+}  // namespace printwatch::core

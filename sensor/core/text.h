@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small text helpers shared by config loading and the dissectors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace printwatch::core {
+
+/// The whole of `s` as a decimal unsigned number; nullopt for empty, signs, junk or overflow.
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
+
+/// The message of an errno value; thread-safe (strerror is not).
+std::string errno_text(int err);
+
+}  // namespace printwatch::core
