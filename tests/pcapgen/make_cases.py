@@ -436,9 +436,22 @@ protocol is found: INFO CONFIG raises pjl.info_query (low, the client is trusted
     return c
 
 
+def exposure_expiry():
+    c = Case("exposure-expiry", """
+Verifying a firewall fix with the exposure gauge (issue 5): an outside client is accepted on
+9100 (printer.exposed, printwatch_printer_exposed 1); after the fix, 25 hours later, the same
+client is refused. The accepted attempt is now older than the gauge's 24-hour window, so
+printwatch_printer_exposed falls to 0 while the attempt counters keep both outcomes.
+""")
+    out = "203.0.113.60"
+    c.tcp_open(0, GW, PRN50, out, "10.1.0.50", 40100, 9100, "synack")
+    c.tcp_open(25 * 3600, GW, PRN50, out, "10.1.0.50", 40101, 9100, "rst")
+    return c
+
+
 CASES = [inbound_outcomes, vlan_mirror, ipv6, untrusted_client, decoys, scan, alert_flood,
          linux_sll, raw_ipv4, pret_session, pjl_split, pjl_out_of_order, pjl_sids, bjnp_sids,
-         trusted_driver, all_traffic]
+         trusted_driver, all_traffic, exposure_expiry]
 
 if __name__ == "__main__":
     wanted = set(sys.argv[1:])

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "exporters/syslog_sink.h"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace printwatch;  // NOLINT(google-build-using-namespace)
+
+namespace {
+core::EveEvent alert_event(const core::Signature& sig, std::string path) {
+    core::EveEvent e;
+    e.ts = core::Timestamp{1700000000'000001};
+    e.event_type = "alert";
+    e.alert = &sig;
+    e.severity = sig.severity;
+    e.tuple = core::EventTuple{*core::IpAddr::parse("203.0.113.9"),
+                               *core::IpAddr::parse("10.1.0.50"), 4000, 9100, 6};
+    e.body = core::Object{{"kind", std::string(sig.kind)}, {"path", std::move(path)}};
+    return e;
+}
+}  // namespace
+
+TEST_CASE("RFC 5424: header, PRI from facility and severity, SD params", "[syslog]") {
+    const core::Signature sig{1203, 1, "pjl.fs_access", "PRINTWATCH PJL file-system access",
+                              "c",  1};
+    const auto msg = exporters::format_rfc5424(alert_event(sig, "0:/../etc"), 21, "sensor1", 42);
+    // local5 (21) * 8 + warning (4) = 172: SPEC §6 maps severity 1 to warning.
+    CHECK(msg.rfind("<172>1 2023-11-14T22:13:20.000001Z sensor1 printwatch 42 ALERT "
+                    "[printwatch@32473 kind=\"pjl.fs_access\" sid=\"1203\" severity=\"1\" "
+                    "src=\"203.0.113.9\" sport=\"4000\" dst=\"10.1.0.50\" dport=\"9100\" "
+                    "proto=\"TCP\" path=\"0:/../etc\"] PRINTWATCH PJL file-system access: ",
+                    0) == 0);
+}
+
+TEST_CASE("RFC 5424: SD-PARAM escaping and no line breaks from wire text", "[syslog]") {
+    const core::Signature sig{1203, 1, "pjl.fs_access", "m", "c", 1};
+    const auto msg =
+        exporters::format_rfc5424(alert_event(sig, "a\"b]c\\d\r\n<13>1 x"), 21, "h", 1);
+    CHECK(msg.find(R"(path="a\"b\]c\\d\x0d\x0a<13>1 x")") != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+    CHECK(msg.find('\r') == std::string::npos);
+}
+
+TEST_CASE("RFC 5424: messages are capped at 2048 bytes", "[syslog]") {
+    const std::string long_sig(5000, 'S');
+    const core::Signature sig{1203, 1, "pjl.fs_access", long_sig, "c", 2};
+    const auto msg =
+        exporters::format_rfc5424(alert_event(sig, std::string(5000, 'p')), 21, "h", 1);
+    CHECK(msg.size() == 2048);
+    CHECK(msg.rfind("<173>1 ", 0) == 0);  // severity 2 -> notice (5)
+}
+
+TEST_CASE("Protocol records stay out of syslog; URLs are validated", "[syslog]") {
+    core::EveEvent e;
+    e.event_type = "pjl";
+    CHECK(exporters::format_rfc5424(e, 21, "h", 1).empty());
+    using exporters::SyslogTarget;
+    CHECK(SyslogTarget::parse("unix:///dev/log")->path == "/dev/log");
+    CHECK(SyslogTarget::parse("tcp://[::1]:6514")->host == "::1");
+    CHECK(SyslogTarget::parse("udp://127.0.0.1:514")->port == "514");
+    CHECK_FALSE(SyslogTarget::parse("udp://127.0.0.1:0"));
+    CHECK_FALSE(SyslogTarget::parse("udp://127.0.0.1:70000"));
+    CHECK_FALSE(SyslogTarget::parse("http://x:1"));
+    CHECK_FALSE(SyslogTarget::parse("tcp://:514"));
+    CHECK(exporters::syslog_facility("local5") == 21);
+    CHECK(exporters::syslog_facility("nope") == -1);
+}
