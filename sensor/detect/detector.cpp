@@ -253,8 +253,8 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
         return;  // ACK/FIN/RST probes and mid-stream pickups are not attempts (SPEC §4)
     }
     const bool client_inside = config_->in_home_net(flow.client);
-    flow.inbound = !client_inside && config_->in_home_net(flow.server);
-    if (flow.inbound) {
+    const bool inbound = !client_inside && config_->in_home_net(flow.server);
+    if (inbound) {
         start_attempt(flow, pkt.ts);
     } else if (client_inside) {
         check_unknown_client(flow, pkt.ts);
