@@ -79,7 +79,6 @@ struct Flow {
     // Detection bookkeeping (detect/)
     Service service = Service::None;
     AttemptState attempt = AttemptState::None;
-    bool inbound = false;         // client outside home_net, server inside
     std::string_view refused_by;  // "rst" or "icmp" once refused
     Timestamp attempt_ts;
 
