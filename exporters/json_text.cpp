@@ -2,6 +2,7 @@
 #include "json_text.h"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -118,9 +119,10 @@ void append_json(std::string& out, const core::Value& v) {
                 out.append("null");
                 return;
             }
+            // Shortest text that reads back as the same double: 1700000400.001, not ...0009999.
             std::array<char, 32> buf{};
-            const int n = std::snprintf(buf.data(), buf.size(), "%.17g", d);
-            out.append(buf.data(), static_cast<std::size_t>(n > 0 ? n : 0));
+            const auto res = std::to_chars(buf.begin(), buf.end(), d);
+            out.append(buf.begin(), res.ptr);
         }
         void operator()(const std::string& s) const { append_json_string(out, s); }
         void operator()(const core::Array& a) const {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -32,11 +33,12 @@ void append_number(std::string& out, double v) {
         out.append("NaN");
         return;
     }
+    // Shortest round-trip text (to_chars): integers print without a fraction or exponent.
     std::array<char, 40> buf{};
-    const int n = (std::floor(v) == v && std::fabs(v) < 1e15)
-                      ? std::snprintf(buf.data(), buf.size(), "%.0f", v)
-                      : std::snprintf(buf.data(), buf.size(), "%.17g", v);
-    out.append(buf.data(), static_cast<std::size_t>(n > 0 ? n : 0));
+    const auto res = std::abs(v) < 1e15 && std::floor(v) == v
+                         ? std::to_chars(buf.begin(), buf.end(), static_cast<std::int64_t>(v))
+                         : std::to_chars(buf.begin(), buf.end(), v);
+    out.append(buf.begin(), res.ptr);
 }
 }  // namespace
 
