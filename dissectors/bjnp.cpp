@@ -19,6 +19,7 @@
 #include "bjnp.h"
 
 #include "core/dissector.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <array>
@@ -70,14 +71,6 @@ std::string trimmed(std::string_view s) {
         s.remove_suffix(1);
     }
     return std::string(s);
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-    });
-    return out;
 }
 
 /// Takes up to n bytes (fewer when the message ends early).
@@ -279,7 +272,7 @@ DeviceId parse_device_id(std::string_view id) {
         if (colon == std::string_view::npos) {
             continue;
         }
-        const std::string key = upper(trimmed(field.substr(0, colon)));
+        const std::string key = core::ascii_upper(trimmed(field.substr(0, colon)));
         const std::string value = trimmed(field.substr(colon + 1));
         if (key == "MFG" || key == "MANUFACTURER") {
             d.manufacturer = value;

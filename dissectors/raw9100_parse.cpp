@@ -19,13 +19,6 @@ namespace printwatch::dissect::raw9100 {
 
 namespace {
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return out;
-}
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
         s.remove_prefix(1);
@@ -50,7 +43,7 @@ std::string_view next_word(std::string_view& s) {
 
 /// The value of KEY=value (or KEY = "value") in PJL arguments; case-insensitive key.
 std::optional<std::string> param(std::string_view args, std::string_view key) {
-    const std::string up = upper(args);
+    const std::string up = core::ascii_upper(args);
     for (std::size_t pos = up.find(key); pos != std::string::npos; pos = up.find(key, pos + 1)) {
         const bool starts = pos == 0 || up[pos - 1] == ' ' || up[pos - 1] == '\t';
         std::size_t i = pos + key.size();
@@ -119,7 +112,7 @@ Category classify_set(const std::string& var) {
 
 Category classify_dmcmd(std::string_view args) {
     // PML prtGeneralReset via ASCIIHEX: ...0104/0105 restart, ...0106 factory reset (PRET).
-    const auto hex = upper(param(args, "ASCIIHEX").value_or(""));
+    const auto hex = core::ascii_upper(param(args, "ASCIIHEX").value_or(""));
     const bool reset = hex.size() >= 4 && one_of(std::string_view(hex).substr(hex.size() - 4),
                                                  {"0104", "0105", "0106"});
     return reset ? Category::Destructive : Category::ConfigChange;
@@ -152,8 +145,8 @@ Category classify(const std::string& cmd, const std::string& sub, std::string_vi
         return classify_set(sub);
     }
     if (cmd == "EXECUTE") {
-        return upper(args).find("SHUTDOWN") != std::string::npos ? Category::Destructive
-                                                                 : Category::Nuisance;
+        return core::ascii_upper(args).find("SHUTDOWN") != std::string::npos ? Category::Destructive
+                                                                             : Category::Nuisance;
     }
     return cmd == "DMCMD" ? classify_dmcmd(args) : Category::Benign;  // JOB, EOJ, COMMENT, ...
 }
@@ -187,21 +180,21 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
         line.remove_prefix(kUel.size());
     }
     line = trim(line);
-    if (line.size() < 4 || upper(line.substr(0, 4)) != "@PJL" ||
+    if (line.size() < 4 || core::ascii_upper(line.substr(0, 4)) != "@PJL" ||
         (line.size() > 4 && line[4] != ' ' && line[4] != '\t')) {
         return std::nullopt;
     }
     std::string_view rest = line.substr(4);
     PjlCommand c;
-    const std::string cmd = upper(next_word(rest));
+    const std::string cmd = core::ascii_upper(next_word(rest));
     std::string sub;
     c.command = cmd;
     if (one_of(cmd, {"INFO", "INQUIRE", "DINQUIRE", "SET", "DEFAULT", "ENTER", "USTATUS"})) {
         std::string_view word = next_word(rest);
-        if (upper(word).starts_with("LPARM:")) {  // DEFAULT LPARM:PCL VAR=...
+        if (core::ascii_upper(word).starts_with("LPARM:")) {  // DEFAULT LPARM:PCL VAR=...
             word = next_word(rest);
         }
-        sub = upper(word);
+        sub = core::ascii_upper(word);
         if (!sub.empty()) {
             c.command += " " + sub;
         }
@@ -217,10 +210,10 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
         c.traversal = c.path.find("..") != std::string::npos;
     }
     if (cmd == "ECHO") {
-        c.pret_delimiter = upper(args).starts_with("DELIMITER");
+        c.pret_delimiter = core::ascii_upper(args).starts_with("DELIMITER");
     }
     if (cmd == "ENTER" && sub == "LANGUAGE") {
-        c.language = upper(args).substr(0, 32);
+        c.language = core::ascii_upper(args).substr(0, 32);
     }
     if (cmd == "JOB") {
         c.job_password = param(args, "PASSWORD").has_value();

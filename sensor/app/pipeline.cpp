@@ -42,7 +42,7 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       sink_(sink),
       options_(options),
       ports_(config.ports),
-      detector_(config, stats, sink, iface_names_, registry),
+      detector_(config, stats, sink, iface_names_, ports_, registry),
       flows_(config.limits, stats, *this, options.hash_seed),
       app_(registry, config, options.all_traffic, stats) {
     const auto fam = stats.family("printwatch_decode_errors_total",
@@ -66,9 +66,7 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
     last_packet_ =
         stats.series(stats.family("printwatch_last_packet_timestamp_seconds",
                                   "Packet time of the newest packet", core::MetricType::Gauge));
-    capture_errors_ =
-        stats.series(stats.family("printwatch_decode_errors_total", "", core::MetricType::Counter),
-                     {{"layer", "capture"}, {"reason", "truncated"}});
+    capture_errors_ = stats.series(fam, {{"layer", "capture"}, {"reason", "truncated"}});
 }
 
 std::uint16_t Pipeline::add_interface(const std::string& name) {

@@ -14,10 +14,6 @@ namespace printwatch::app {
 
 namespace {
 constexpr int kStateVersion = 1;
-constexpr std::array kServices{core::Service::Raw,         core::Service::BjnpPrinter,
-                               core::Service::BjnpScanner, core::Service::Bjnp8613,
-                               core::Service::Bjnp8614,    core::Service::BjnpOther,
-                               core::Service::Mfnp};
 
 core::IpAddr need_ip(const nlohmann::json& j, const char* key) {
     auto ip = core::IpAddr::parse(j.at(key).get<std::string>());
@@ -63,7 +59,7 @@ void load_state(const std::string& path, detect::Inventory& inventory) {
             r.first_seen = core::Timestamp{p.at("first_seen_usec").get<std::int64_t>()};
             r.announced = true;
             for (const auto& s : p.at("services")) {
-                for (auto svc : kServices) {
+                for (auto svc : core::kAllServices) {
                     if (s.get<std::string>() == core::to_string(svc)) {
                         r.services |= detect::service_bit(svc);
                     }
@@ -102,7 +98,7 @@ void save_state(const std::string& path, const detect::Inventory& inventory) {
         }
         o["mac"] = p.mac ? nlohmann::ordered_json(p.mac->to_string()) : nlohmann::ordered_json();
         o["services"] = nlohmann::ordered_json::array();
-        for (auto svc : kServices) {
+        for (auto svc : core::kAllServices) {
             if ((p.services & detect::service_bit(svc)) != 0) {
                 o["services"].push_back(core::to_string(svc));
             }

@@ -41,6 +41,10 @@ enum class Service : std::uint8_t {
     Mfnp
 };
 const char* to_string(Service s) noexcept;
+/// Every printer service, in metric and output order (Service::None excluded).
+inline constexpr std::array kAllServices{
+    Service::Raw,      Service::BjnpPrinter, Service::BjnpScanner, Service::Bjnp8613,
+    Service::Bjnp8614, Service::BjnpOther,   Service::Mfnp};
 
 enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };
 

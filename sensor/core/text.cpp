@@ -18,6 +18,16 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
     return v;
 }
 
+std::string ascii_upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') {
+            c = static_cast<char>(c - 'a' + 'A');
+        }
+    }
+    return out;
+}
+
 std::string errno_text(int err) {
     std::array<char, 256> buf{};
     // GNU strerror_r returns the message, which may or may not be in buf.

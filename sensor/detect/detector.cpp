@@ -46,13 +46,10 @@ std::optional<core::MacAddr> mac_of(const Flow& f, bool server) {
     }
     return server ? f.server_mac : f.client_mac;
 }
-constexpr std::array kServices{Service::Raw,      Service::BjnpPrinter, Service::BjnpScanner,
-                               Service::Bjnp8613, Service::Bjnp8614,    Service::BjnpOther,
-                               Service::Mfnp};
 }  // namespace
 
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-                   const std::vector<std::string>& iface_names,
+                   const std::vector<std::string>& iface_names, const core::PortMap& ports,
                    std::span<const core::DissectorInfo* const> dissectors)
     : config_(&config),
       stats_(stats),
@@ -61,11 +58,11 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
       gate_(config.alerts, config.limits, stats),
       scans_(config.alerts, config.limits),
       inventory_(config, stats),
-      ports_(config.ports) {
+      ports_(ports) {
     attempts_family_ = stats.family("printwatch_inbound_attempts_total",
                                     "Attempts from outside home_net to reach a printer service",
                                     core::MetricType::Counter);
-    for (auto s : kServices) {
+    for (auto s : core::kAllServices) {
         for (auto o : {AttemptState::Accepted, AttemptState::Refused, AttemptState::Unanswered}) {
             attempt_series(s, o);
         }
@@ -93,7 +90,6 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
 
 void Detector::reconfigure(const core::SensorConfig& config) {
     config_ = &config;
-    ports_ = core::PortMap(config.ports);
     gate_.reconfigure(config.alerts);
     scans_.reconfigure(config.alerts);
     inventory_.reconfigure(config);
@@ -184,13 +180,7 @@ void Detector::advance(Timestamp now) {
         first_packet(now);
     }
     now_ = std::max(now_, now);
-    while (!pending_.empty() && pending_.front().deadline <= now_) {
-        const Pending p = pending_.front();
-        pending_.pop_front();
-        if (p.flow->id == p.id && p.flow->attempt == AttemptState::Pending) {
-            settle(*p.flow, AttemptState::Unanswered, p.deadline);
-        }
-    }
+    settle_pending(false, now_);
     if (auto summary = gate_.roll(now_)) {
         write_flood_summary(*summary, now_);
     }
@@ -234,12 +224,14 @@ void Detector::start_attempt(Flow& flow, Timestamp ts) {
 }
 
 void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::DecodedPacket& pkt) {
-    // A known printer sending from its own service port (a reply to a broadcast discover
-    // opens a flow of its own) is serving, not using a printer service.
-    const bool printer_serving = inventory_.printer(flow.client) != nullptr &&
-                                 ports_.lookup(flow.proto, flow.client_port) != Service::None;
-    if (created && flow.service != Service::None && !printer_serving) {
-        on_opening(flow, dir, pkt);
+    if (created && flow.service != Service::None) {
+        // A known printer sending from its own service port (a reply to a broadcast discover
+        // opens a flow of its own) is serving, not using a printer service.
+        const bool printer_serving = ports_.lookup(flow.proto, flow.client_port) != Service::None &&
+                                     inventory_.printer(flow.client) != nullptr;
+        if (!printer_serving) {
+            on_opening(flow, dir, pkt);
+        }
     }
     if (dir == Direction::ToClient && flow.service != Service::None) {
         on_answer(flow, pkt);
@@ -373,7 +365,7 @@ void Detector::write_printer_record(const PrinterRecord& p, Timestamp ts) {
     e.event_type = "printer";
     e.body_key = "printer";
     core::Array services;
-    for (auto s : kServices) {
+    for (auto s : core::kAllServices) {
         if ((p.services & service_bit(s)) != 0) {
             services.emplace_back(core::to_string(s));
         }
@@ -435,15 +427,20 @@ void Detector::on_flow_end(Flow& flow, Timestamp now) {
     }
 }
 
-void Detector::finish(Timestamp now) {
-    advance(now);
-    while (!pending_.empty()) {
+void Detector::settle_pending(bool everything, Timestamp now) {
+    while (!pending_.empty() && (everything || pending_.front().deadline <= now)) {
         const Pending p = pending_.front();
         pending_.pop_front();
         if (p.flow->id == p.id && p.flow->attempt == AttemptState::Pending) {
-            settle(*p.flow, AttemptState::Unanswered, now);
+            // Timed out at its deadline, or (end of run) unanswered as of now.
+            settle(*p.flow, AttemptState::Unanswered, everything ? now : p.deadline);
         }
     }
+}
+
+void Detector::finish(Timestamp now) {
+    advance(now);
+    settle_pending(true, now);
     if (auto summary = gate_.roll(now, true)) {
         write_flood_summary(*summary, now);
     }

@@ -26,9 +26,10 @@ namespace printwatch::detect {
 class Detector {
   public:
     /// `iface_names` outlives the detector; flows carry an index into it.
-    /// `dissectors` names every registered dissector, so violation counters are resolved once.
+    /// `ports` is the pipeline's port map, kept current on reload; `dissectors` names every
+    /// registered dissector, so violation counters are resolved once.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-             const std::vector<std::string>& iface_names,
+             const std::vector<std::string>& iface_names, const core::PortMap& ports,
              std::span<const core::DissectorInfo* const> dissectors);
     void reconfigure(const core::SensorConfig& config);
 
@@ -64,6 +65,9 @@ class Detector {
     void on_answer(core::Flow& flow, const core::DecodedPacket& pkt);
     void check_unknown_client(core::Flow& flow, core::Timestamp ts);
     void start_attempt(core::Flow& flow, core::Timestamp ts);
+    /// Settles as unanswered the pending attempts whose deadline is at or before `now`, or all
+    /// of them with `everything` (end of run).
+    void settle_pending(bool everything, core::Timestamp now);
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
     void mark_exposed(core::Flow& flow, core::Timestamp ts);
     /// Learns the flow's server (or, with `client_side`, its client) as a printer.
@@ -95,7 +99,7 @@ class Detector {
     AlertGate gate_;
     ScanTracker scans_;
     Inventory inventory_;
-    core::PortMap ports_;
+    const core::PortMap& ports_;  // the pipeline's, rebuilt there on reload
     std::deque<Pending> pending_;
     bool started_ = false;
     core::Timestamp now_;
