@@ -72,6 +72,7 @@ class Loader {
             {"ports", [this](const YAML::Node& n) { ports(n); }},
             {"alerts", [this](const YAML::Node& n) { alerts(n); }},
             {"limits", [this](const YAML::Node& n) { limits(n); }},
+            {"flow", [this](const YAML::Node& n) { flow(n); }},
             {"syslog", [this](const YAML::Node& n) { syslog(n); }},
         };
         for (const auto& kv : root) {
@@ -292,6 +293,24 @@ class Loader {
                                 std::uint64_t{64} * 1024 * 1024);
                      }
                  });
+    }
+    void boolean(const YAML::Node& n, const std::string& where, bool& out) {
+        auto s = scalar(n, where);
+        if (!s) {
+            return;
+        }
+        if (*s == "true" || *s == "yes" || *s == "on") {
+            out = true;
+        } else if (*s == "false" || *s == "no" || *s == "off") {
+            out = false;
+        } else {
+            error(n, where + " must be true or false, not '" + *s + "'");
+        }
+    }
+    void flow(const YAML::Node& n) {
+        each_key(n, "flow", {"vlan_tracking"}, [&](const std::string&, const YAML::Node& v) {
+            boolean(v, "flow.vlan_tracking", cfg_.flow.vlan_tracking);
+        });
     }
     void syslog(const YAML::Node& n) {
         each_key(

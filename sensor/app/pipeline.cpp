@@ -43,7 +43,7 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       options_(options),
       ports_(config.ports),
       detector_(config, stats, sink, iface_names_, ports_, registry),
-      flows_(config.limits, stats, *this, options.hash_seed),
+      flows_(config.limits, config.flow.vlan_tracking, stats, *this, options.hash_seed),
       app_(registry, config, options.all_traffic, stats) {
     const auto fam = stats.family("printwatch_decode_errors_total",
                                   "Packets that could not be decoded, by layer and reason",

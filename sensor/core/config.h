@@ -43,6 +43,13 @@ struct LimitsConfig {
     std::uint32_t stream_bytes = 65536;
 };
 
+struct FlowConfig {
+    /// The VLAN id is part of the flow key only when asked: on a trunk SPAN the inbound copy is
+    /// tagged and the printer's reply (mirrored from its access port) is not, so keying on the
+    /// tag would split every connection in two. Sites whose VLANs reuse addresses turn it on.
+    bool vlan_tracking = false;
+};
+
 struct SyslogConfig {
     std::string facility = "local5";
     std::uint32_t queue = 10000;
@@ -61,6 +68,7 @@ struct SensorConfig {
     PortsConfig ports;
     AlertsConfig alerts;
     LimitsConfig limits;
+    FlowConfig flow;
     SyslogConfig syslog;
 
     /// trusted_clients was given (even if only MACs): learning is off.

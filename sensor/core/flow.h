@@ -21,7 +21,7 @@ struct FlowKey {
     std::uint16_t lo_port = 0;
     std::uint16_t hi_port = 0;
     std::uint8_t proto = 0;
-    std::uint16_t vlan = 0;  // innermost VLAN id: the same tuple on two VLANs is two flows
+    std::uint16_t vlan = 0;  // innermost VLAN id with flow.vlan_tracking, else 0
     friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 

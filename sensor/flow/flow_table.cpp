@@ -20,10 +20,11 @@ constexpr Duration kTcpOpeningTimeout = Duration::seconds(60);
 constexpr Duration kTcpEstablishedTimeout = Duration::seconds(3600);
 constexpr Duration kTcpClosedTimeout = Duration::seconds(10);
 
-std::uint16_t inner_vlan(const core::DecodedPacket& p) noexcept {
-    return p.vlan_count == 0 ? 0 : p.vlan.at(p.vlan_count - 1);
-}
 }  // namespace
+
+std::uint16_t FlowTable::key_vlan(const core::DecodedPacket& p) const noexcept {
+    return !vlan_tracking_ || p.vlan_count == 0 ? 0 : p.vlan.at(p.vlan_count - 1);
+}
 
 FlowKey make_key(const core::IpAddr& a, std::uint16_t pa, const core::IpAddr& b, std::uint16_t pb,
                  std::uint8_t proto, std::uint16_t vlan) noexcept {
@@ -38,9 +39,12 @@ FlowKey make_key(const core::IpAddr& a, std::uint16_t pa, const core::IpAddr& b,
     return k;
 }
 
-FlowTable::FlowTable(const core::LimitsConfig& limits, core::Stats& stats, FlowEndHandler& handler,
-                     std::uint64_t hash_seed)
-    : table_(limits.flows, hash_seed), handler_(handler), stats_(stats) {
+FlowTable::FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
+                     FlowEndHandler& handler, std::uint64_t hash_seed)
+    : table_(limits.flows, hash_seed),
+      handler_(handler),
+      stats_(stats),
+      vlan_tracking_(vlan_tracking) {
     evictions_ = stats.series(stats.family("printwatch_flow_evictions_total",
                                            "Flows dropped because the flow table was full",
                                            core::MetricType::Counter));
@@ -134,7 +138,7 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
 Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_service) {
     now_ = std::max(now_, pkt.ts);
     const FlowKey key =
-        make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, inner_vlan(pkt));
+        make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt));
     Observation obs;
     obs.flow = live_flow(key, pkt);
     if (obs.flow == nullptr) {
@@ -155,7 +159,7 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_servi
 
 core::Flow* FlowTable::find_quoted(const core::DecodedPacket& pkt) {
     const auto& q = pkt.quoted;
-    return table_.find(make_key(q.src, q.sport, q.dst, q.dport, q.proto, inner_vlan(pkt)));
+    return table_.find(make_key(q.src, q.sport, q.dst, q.dport, q.proto, key_vlan(pkt)));
 }
 
 void FlowTable::expire(Timestamp now) {

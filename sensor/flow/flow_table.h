@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// FlowTable: bounded connection table keyed by the canonical 5-tuple (+ VLAN), with idle
+// FlowTable: bounded connection table keyed by the canonical 5-tuple (+ the innermost VLAN id
+// with flow.vlan_tracking), with idle
 // timeouts in packet time and LRU eviction when full. It knows transport state only; what an
 // attempt is, and what it means, is decided by detect/.
 #pragma once
@@ -31,8 +32,10 @@ struct Observation {
 
 class FlowTable {
   public:
-    FlowTable(const core::LimitsConfig& limits, core::Stats& stats, FlowEndHandler& handler,
-              std::uint64_t hash_seed);
+    /// `vlan_tracking` (flow.vlan_tracking) is fixed for the table's life: changing it would
+    /// re-key every live flow.
+    FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
+              FlowEndHandler& handler, std::uint64_t hash_seed);
 
     /// Finds or creates the flow of a TCP or UDP packet and updates its transport state.
     /// `server_port_hint` says whether the destination port is a known service port, which
@@ -58,10 +61,12 @@ class FlowTable {
     core::Flow* live_flow(const core::FlowKey& key, const core::DecodedPacket& pkt);
     static void update_transport(core::Flow& f, const core::DecodedPacket& pkt,
                                  core::Direction dir);
+    [[nodiscard]] std::uint16_t key_vlan(const core::DecodedPacket& p) const noexcept;
 
     core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash> table_;
     FlowEndHandler& handler_;
     core::Stats& stats_;
+    bool vlan_tracking_;
     core::SeriesId evictions_;
     core::SeriesId active_;
     std::uint64_t next_id_ = 1;

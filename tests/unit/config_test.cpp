@@ -19,7 +19,21 @@ TEST_CASE("An empty config gives the SPEC defaults", "[config]") {
     CHECK(c->limits.flows == 262144);
     CHECK(c->learning.period.usec == 24LL * 3600 * 1'000'000);
     CHECK(c->syslog.facility == "local5");
+    CHECK_FALSE(c->flow.vlan_tracking);
     CHECK_FALSE(c->has_trusted_clients());
+}
+
+TEST_CASE("flow.vlan_tracking is a boolean, and a bad value names its line", "[config]") {
+    auto on = load_config_text("flow: {vlan_tracking: true}\n", "f.yaml");
+    REQUIRE(on);
+    CHECK(on->flow.vlan_tracking);
+    auto bad = load_config_text("flow:\n  vlan_tracking: maybe\n", "f.yaml");
+    REQUIRE_FALSE(bad);
+    REQUIRE(bad.error().size() == 1);
+    CHECK(bad.error()[0] == "f.yaml:2: flow.vlan_tracking must be true or false, not 'maybe'");
+    auto unknown = load_config_text("flow: {vlan: true}\n", "f.yaml");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error()[0] == "f.yaml:1: unknown key 'flow.vlan'");
 }
 
 TEST_CASE("The SPEC example config loads", "[config]") {

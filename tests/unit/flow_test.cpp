@@ -39,7 +39,7 @@ TEST_CASE("FlowTable orients flows by SYN and finds both directions", "[flow]") 
     core::Stats stats;
     Recorder rec;
     core::LimitsConfig limits;
-    flow::FlowTable t(limits, stats, rec, 1);
+    flow::FlowTable t(limits, false, stats, rec, 1);
     auto a = t.observe(packet("203.0.113.7", 40000, "10.1.0.50", 9100, 6, 0x02, 0), true);
     CHECK(a.created);
     CHECK(a.dir == core::Direction::ToServer);
@@ -52,10 +52,34 @@ TEST_CASE("FlowTable orients flows by SYN and finds both directions", "[flow]") 
     CHECK(t.size() == 1);
 }
 
+TEST_CASE("Trunk SPAN: a tagged request and an untagged reply are one flow by default",
+          "[flow]") {
+    for (const bool tracking : {false, true}) {
+        core::Stats stats;
+        Recorder rec;
+        flow::FlowTable t(core::LimitsConfig{}, tracking, stats, rec, 1);
+        auto syn = packet("203.0.113.7", 40000, "10.1.0.50", 9100, 6, 0x02, 0);
+        syn.vlan_count = 1;
+        syn.vlan = {100, 0};
+        auto a = t.observe(syn, true);
+        auto b = t.observe(packet("10.1.0.50", 9100, "203.0.113.7", 40000, 6, 0x12, 10), false);
+        CHECK(a.created);
+        if (tracking) {  // flow.vlan_tracking: true keeps VLANs apart (sites that reuse addresses)
+            CHECK(b.created);
+            CHECK(t.size() == 2);
+        } else {
+            CHECK_FALSE(b.created);
+            CHECK(b.flow == a.flow);
+            CHECK(b.flow->syn_ack_seen);
+            CHECK(t.size() == 1);
+        }
+    }
+}
+
 TEST_CASE("A retransmitted SYN is the same flow; a new ISN is a new one", "[flow]") {
     core::Stats stats;
     Recorder rec;
-    flow::FlowTable t(core::LimitsConfig{}, stats, rec, 1);
+    flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
     auto a = t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, 0, 99), true);
     const auto id = a.flow->id;
     auto b = t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, kSec, 99), true);
@@ -72,7 +96,7 @@ TEST_CASE("A retransmitted SYN is the same flow; a new ISN is a new one", "[flow
 TEST_CASE("UDP flows end after 60 s idle: the next datagram opens a new flow", "[flow]") {
     core::Stats stats;
     Recorder rec;
-    flow::FlowTable t(core::LimitsConfig{}, stats, rec, 1);
+    flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
     auto a = t.observe(packet("198.51.100.9", 5000, "10.1.0.51", 8611, 17, 0, 0), true);
     CHECK(a.created);
     auto b = t.observe(packet("198.51.100.9", 5000, "10.1.0.51", 8611, 17, 0, 59 * kSec), true);
@@ -90,7 +114,7 @@ TEST_CASE("A full table evicts the least recently used flow and counts it", "[fl
     Recorder rec;
     core::LimitsConfig limits;
     limits.flows = 16;
-    flow::FlowTable t(limits, stats, rec, 1);
+    flow::FlowTable t(limits, false, stats, rec, 1);
     for (int i = 0; i < 20; ++i) {
         const std::string src = "203.0.113." + std::to_string(i + 1);
         t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i), true);
