@@ -37,7 +37,7 @@ using core::ParseError;
 namespace {
 
 constexpr std::array<std::string_view, 6> kMagics{"BJNP", "BJNB", "BNJB", "PJNB", "PNJB", "MFNP"};
-constexpr std::size_t kMaxTextUnits = 256;     // title is 256 UCS-2 units; host/user 64
+constexpr std::size_t kMaxTextUnits = 128;     // the longest job-details field: the title
 constexpr std::size_t kMaxIdString = 1024;     // IEEE 1284 IDs are a few hundred bytes
 constexpr std::size_t kPayloadHeadCap = 2048;  // TCP: bytes of each payload kept for parsing
 constexpr std::size_t kMaxOutstanding = 16;    // requests remembered for response pairing
@@ -116,14 +116,19 @@ std::string_view parse_discover_reply(ByteReader p, Object& out) {
 }
 
 std::string_view parse_job_details(ByteReader p, Object& out) {
-    // 8 unknown bytes, then host[64], user[64], title[256] in UCS-2BE (cups-bjnp, SANE).
+    // struct JOB_DETAILS of cups-bjnp and SANE: 8 unknown bytes, then host[64], user[64] and
+    // title[256], C array sizes in bytes of UCS-2BE text: 32, 32 and 128 characters, 392 bytes
+    // in all. (Reading them as character counts wrongly flags every real job as truncated.)
+    constexpr std::size_t kHostBytes = 64;
+    constexpr std::size_t kUserBytes = 64;
+    constexpr std::size_t kTitleBytes = 256;
     if (!p.skip(8)) {
         return core::to_string(ParseError::Truncated);
     }
-    const bool complete = p.remaining() >= std::size_t{64 + 64 + 256} * 2;
-    out.emplace_back("host", ucs2be_to_utf8(take_upto(p, 128), 64));
-    out.emplace_back("user", ucs2be_to_utf8(take_upto(p, 128), 64));
-    out.emplace_back("title", ucs2be_to_utf8(take_upto(p, 512), kMaxTextUnits));
+    const bool complete = p.remaining() >= kHostBytes + kUserBytes + kTitleBytes;
+    out.emplace_back("host", ucs2be_to_utf8(take_upto(p, kHostBytes), kHostBytes / 2));
+    out.emplace_back("user", ucs2be_to_utf8(take_upto(p, kUserBytes), kUserBytes / 2));
+    out.emplace_back("title", ucs2be_to_utf8(take_upto(p, kTitleBytes), kTitleBytes / 2));
     return complete ? std::string_view{} : core::to_string(ParseError::Truncated);
 }
 

@@ -88,7 +88,8 @@ TEST_CASE("Discover reply yields MAC and address; truncation at every byte", "[b
     }
 }
 
-TEST_CASE("Job details: UCS-2 host, user and title", "[bjnp]") {
+TEST_CASE("Job details: the 392-byte cups-bjnp/SANE layout, UCS-2 host, user and title",
+          "[bjnp]") {
     Buf payload(8, 0);
     auto ucs2 = [&](std::string_view s, std::size_t units) {
         for (std::size_t i = 0; i < units; ++i) {
@@ -96,13 +97,14 @@ TEST_CASE("Job details: UCS-2 host, user and title", "[bjnp]") {
             payload.push_back(i < s.size() ? static_cast<std::uint8_t>(s[i]) : 0);
         }
     };
-    ucs2("mallory-pc", 64);
-    ucs2("mallory", 64);
-    ucs2("Process ID = 4242", 256);
+    ucs2("mallory-pc-with-a-very-long-hostname-that-is-cut", 32);  // 64 bytes: 32 characters
+    ucs2("mallory", 32);
+    ucs2("Process ID = 4242", 128);
+    REQUIRE(payload.size() == 392);
     auto h = header_of(test::bjnp(0x02, 0x10, 3, payload));
     core::Object out;
     CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out).empty());
-    CHECK(std::get<std::string>(core::find(out, "host")->v) == "mallory-pc");
+    CHECK(std::get<std::string>(core::find(out, "host")->v) == "mallory-pc-with-a-very-long-host");
     CHECK(std::get<std::string>(core::find(out, "user")->v) == "mallory");
     CHECK(std::get<std::string>(core::find(out, "title")->v) == "Process ID = 4242");
     core::Object cut;
