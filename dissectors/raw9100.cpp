@@ -9,8 +9,12 @@
 //   printer: @PJL INFO ID CRLF "model" CRLF FF    @PJL FSUPLOAD ... SIZE=n CRLF <n bytes> FF
 //
 // Modes per client stream: PJL lines (bounded at kMaxPjlLine), PostScript (operator scanner),
-// PCL 5 (escape scanner), PCL XL and other data (skipped). Every mode watches for UEL, which
-// returns to PJL; "%!", ESC E and ") HP-PCL XL;" are recognised without ENTER LANGUAGE.
+// PCL 5 (escape scanner), PCL XL and other data (skipped), and a file download. Every PDL mode
+// watches for UEL, which returns to PJL; "%!", ESC E and ") HP-PCL XL;" are recognised without
+// ENTER LANGUAGE (attack tools, nc and many drivers send PostScript bare), once enough bytes
+// have arrived to tell them apart: a tool that writes 7 bytes per segment must not turn "%!PS"
+// into unknown data. FSDOWNLOAD/FSAPPEND SIZE=n is followed by exactly n bytes of file, after
+// which the printer reads PJL again with no UEL in between (PRET's `put` goes straight on).
 // Records: `pjl` per command line and per reply, `postscript` per table operator and per
 // back-channel output, `pcl` per inquiry/macro command. Memory per flow is bounded: one line
 // buffer per direction and the scanners' fixed-size state; job data is never buffered.
@@ -39,7 +43,7 @@ constexpr std::size_t kMaxReplyValues = 16;
 constexpr std::size_t kMaxValue = 256;
 constexpr std::size_t kMaxOutput = 256;
 
-enum class Mode : std::uint8_t { Pjl, PostScript, Pcl, PclXl, Data };
+enum class Mode : std::uint8_t { Pjl, PostScript, Pcl, PclXl, Data, Download };
 
 const char* mode_name(Mode m) {
     switch (m) {
@@ -53,17 +57,26 @@ const char* mode_name(Mode m) {
             return "pclxl";
         case Mode::Data:
             return "data";
+        case Mode::Download:
+            return "download";
     }
     return "data";
 }
 
-/// What a non-PJL stream start is (file(1) magic, protocols.md §2.4-2.5).
-Mode detect_language(std::string_view s) {
+constexpr std::string_view kPclXlTag = " HP-PCL XL";
+
+/// What a non-PJL stream start is (file(1) magic, protocols.md §2.4-2.5), or nullopt while the
+/// bytes seen so far could still become one of the known starts.
+std::optional<Mode> decided_language(std::string_view s) {
     while (s.starts_with(kUel)) {
         s.remove_prefix(kUel.size());
     }
     while (!s.empty() && (s.front() == '\x04' || s.front() == '\r' || s.front() == '\n')) {
         s.remove_prefix(1);
+    }
+    if (s.empty() || s == "%" || s == "\x1b" ||
+        (s.front() == '\x1b' && kUel.starts_with(s))) {
+        return std::nullopt;
     }
     if (s.starts_with("%!")) {
         return Mode::PostScript;
@@ -71,11 +84,19 @@ Mode detect_language(std::string_view s) {
     if (s.starts_with("\x1b")) {
         return Mode::Pcl;
     }
-    if (s.size() > 2 && (s[0] == ')' || s[0] == '(' || s[0] == '\'') &&
-        s.substr(1).starts_with(" HP-PCL XL")) {
-        return Mode::PclXl;
+    if (s[0] == ')' || s[0] == '(' || s[0] == '\'') {
+        const auto tail = s.substr(1, kPclXlTag.size());
+        if (!kPclXlTag.starts_with(tail)) {
+            return Mode::Data;
+        }
+        return tail.size() == kPclXlTag.size() ? std::optional(Mode::PclXl) : std::nullopt;
     }
     return Mode::Data;
+}
+
+/// The language of a stream start that has ended (a line feed, or kDetectBytes bytes).
+Mode detect_language(std::string_view s) {
+    return decided_language(s).value_or(Mode::Data);
 }
 
 Mode language_mode(std::string_view lang) {
@@ -130,12 +151,20 @@ class Raw9100Dissector final : public core::Dissector {
             printer(data);
         }
     }
-    void on_gap(Direction dir, std::size_t /*length*/) noexcept override {
+    void on_gap(Direction dir, std::size_t length) noexcept override {
         // Bytes are lost: a half line would be misread, so drop it and wait for the next UEL
-        // or line (PJL), or keep scanning (PDL modes re-synchronise on their own).
+        // or line (PJL), or keep scanning (PDL modes re-synchronise on their own). Lost bytes
+        // of a download still count towards its size.
         if (dir == Direction::ToServer) {
             line_.clear();
             oversized_ = false;
+            undecided_ = false;
+            if (mode_ == Mode::Download) {
+                data_remaining_ -= std::min<std::uint64_t>(data_remaining_, length);
+                if (data_remaining_ == 0) {
+                    switch_mode(Mode::Pjl);
+                }
+            }
         } else {
             reply_line_.clear();
         }
@@ -160,10 +189,25 @@ class Raw9100Dissector final : public core::Dissector {
         while (i < data.size()) {
             if (mode_ == Mode::Pjl) {
                 i += pjl_bytes(data.subspan(i));
+            } else if (mode_ == Mode::Download) {
+                i += download_bytes(data.subspan(i));
             } else {
                 i += pdl_bytes(data.subspan(i));
             }
         }
+    }
+
+    /// Skips the announced file bytes; the printer then reads PJL again (no UEL needed).
+    std::size_t download_bytes(Bytes data) {
+        const auto n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(data_remaining_, data.size()));
+        data_remaining_ -= n;
+        if (data_remaining_ == 0) {
+            switch_mode(Mode::Pjl);
+            line_.clear();
+            line_length_ = 0;
+        }
+        return n;
     }
 
     /// Consumes PJL-mode bytes; returns how many (may stop early on a mode switch).
@@ -171,6 +215,11 @@ class Raw9100Dissector final : public core::Dissector {
         for (std::size_t i = 0; i < data.size(); ++i) {
             const char c = static_cast<char>(data[i]);
             if (c == '\n') {
+                if (undecided_) {  // the stream start ended before it could be told apart
+                    line_.push_back(c);
+                    start_pdl(detect_language(line_));
+                    return i + 1;
+                }
                 const auto length = line_length_;
                 line_length_ = 0;
                 if (!line_.empty() || oversized_) {
@@ -190,16 +239,27 @@ class Raw9100Dissector final : public core::Dissector {
                 oversized_ = true;  // keep counting; the record keeps the first kMaxPjlLine bytes
             }
             if (!oversized_ && line_.size() <= kDetectBytes && !could_be_pjl(line_)) {
-                // Not a PJL line: page description data without ENTER LANGUAGE.
-                switch_mode(detect_language(line_));
-                std::string pending = std::move(line_);
-                line_.clear();
-                line_length_ = 0;
-                scan_pdl(pending);
-                return i + 1;
+                // Not a PJL line: page description data without ENTER LANGUAGE. Wait until its
+                // start is decided ("%" could be "%!", ")" could be ") HP-PCL XL").
+                const auto lang = decided_language(line_);
+                undecided_ = !lang && line_.size() < kDetectBytes;
+                if (!undecided_) {
+                    start_pdl(lang.value_or(Mode::Data));
+                    return i + 1;
+                }
             }
         }
         return data.size();
+    }
+
+    /// Switches to the language that the buffered stream start spoke, and scans that start.
+    void start_pdl(Mode m) {
+        undecided_ = false;
+        switch_mode(m);
+        std::string pending = std::move(line_);
+        line_.clear();
+        line_length_ = 0;
+        scan_pdl(pending);
     }
 
     void pjl_line(std::string_view line, std::size_t length) {
@@ -243,9 +303,10 @@ class Raw9100Dissector final : public core::Dissector {
         emit(std::move(ev));
         if (!cmd->language.empty()) {
             switch_mode(language_mode(cmd->language));
-        } else if (cmd->command == "FSDOWNLOAD" && cmd->size) {
-            data_remaining_ = *cmd->size;  // the file's bytes follow the line
-            switch_mode(Mode::Data);
+        } else if ((cmd->command == "FSDOWNLOAD" || cmd->command == "FSAPPEND") && cmd->size &&
+                   *cmd->size > 0) {
+            data_remaining_ = *cmd->size;  // exactly this many bytes of file follow the line
+            switch_mode(Mode::Download);
         }
     }
 
@@ -256,16 +317,11 @@ class Raw9100Dissector final : public core::Dissector {
 
     /// Consumes PDL-mode bytes up to and including a UEL (which returns to PJL).
     std::size_t pdl_bytes(Bytes data) {
-        std::size_t start = 0;
-        if (mode_ == Mode::Data && data_remaining_ > 0) {
-            start = static_cast<std::size_t>(std::min<std::uint64_t>(data_remaining_, data.size()));
-            data_remaining_ -= start;
-        }
-        for (std::size_t i = start; i < data.size(); ++i) {
+        for (std::size_t i = 0; i < data.size(); ++i) {
             const char c = static_cast<char>(data[i]);
             if (c == kUel[uel_matched_]) {
                 if (++uel_matched_ == kUel.size()) {
-                    scan_pdl(core::as_text(data.subspan(start, i + 1 - start)));
+                    scan_pdl(core::as_text(data.first(i + 1)));
                     switch_mode(Mode::Pjl);
                     line_.clear();
                     line_length_ = 0;
@@ -275,7 +331,7 @@ class Raw9100Dissector final : public core::Dissector {
                 uel_matched_ = c == kUel[0] ? 1 : 0;
             }
         }
-        scan_pdl(core::as_text(data.subspan(start)));
+        scan_pdl(core::as_text(data));
         return data.size();
     }
 
@@ -434,6 +490,7 @@ class Raw9100Dissector final : public core::Dissector {
     std::string line_;
     std::size_t line_length_ = 0;
     bool oversized_ = false;
+    bool undecided_ = false;  // line_ holds a stream start that is not PJL but not yet known
     std::size_t uel_matched_ = 0;
     std::uint64_t data_remaining_ = 0;
     PsScanner ps_;

@@ -162,3 +162,64 @@ TEST_CASE("raw 9100 probe", "[raw9100]") {
     CHECK(info.probe(bytes("%!PS"), core::Direction::ToServer) == core::Confidence::Maybe);
     CHECK(info.probe(bytes("GET / HTTP/1.1"), core::Direction::ToServer) != core::Confidence::Yes);
 }
+
+namespace {
+std::vector<core::AppEvent> feed_client(const std::string& stream, std::size_t segment) {
+    core::LimitsConfig limits;
+    auto d = test::dissector("raw").make(core::DissectorContext{limits, core::Transport::Tcp});
+    test::EventCollector sink;
+    for (std::size_t i = 0; i < stream.size(); i += segment) {
+        d->on_data(core::Direction::ToServer, bytes(stream.substr(i, segment)), {}, sink);
+    }
+    d->on_end({}, sink);
+    return std::move(sink.events);
+}
+std::vector<std::string> names(const std::vector<core::AppEvent>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+        out.push_back(std::string(e.proto) + ":" + e.name);
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("raw 9100: bare PostScript (no ENTER LANGUAGE) at any segment size", "[raw9100]") {
+    const std::string body =
+        "%!PS\nserverdict begin 0 exitserver\n(0:/x) deletefile\ntrue 0 startjob\n"
+        "<< /Password (0) >> setsystemparams\n(*) {==} 256 string filenameforall\n";
+    const std::vector<std::string> want{
+        "postscript:exitserver", "postscript:deletefile", "postscript:startjob",
+        "postscript:setsystemparams", "postscript:filenameforall"};
+    for (const std::string prefix : {"", "\x1b%-12345X", "\x04", "\x1b%-12345X\r\n"}) {
+        for (std::size_t seg = 1; seg <= 12; ++seg) {
+            INFO("prefix " << prefix.size() << " bytes, segments of " << seg);
+            const auto ev = feed_client(prefix + body, seg);
+            CHECK(names(ev) == want);
+            REQUIRE_FALSE(ev.empty());
+            CHECK(test::field(ev[0], "language") == "postscript");
+        }
+    }
+    // Not PostScript: a "%" that is not followed by "!" is plain data, and ") HP-PCL XL" is
+    // PCL XL even when it arrives a byte at a time.
+    CHECK(feed_client("%deletefile\n", 1).empty());
+    CHECK(feed_client(") HP-PCL XL;3;0\ndeletefile exitserver\n", 1).empty());
+}
+
+TEST_CASE("raw 9100: after FSDOWNLOAD's n bytes the printer reads PJL again", "[raw9100]") {
+    // PRET `put`: UEL, the FSDOWNLOAD line, the file, CRLF, UEL; later commands may follow the
+    // file directly. A UEL inside the file is data, not the end of it.
+    const std::string file = "AB\x1b%-12345X@PJL FSINIT VOLUME=\"9:\"\nCD";
+    const std::string stream = "\x1b%-12345X@PJL FSDOWNLOAD FORMAT:BINARY SIZE=" +
+                               std::to_string(file.size()) + " NAME=\"0:/../x\"\r\n" + file +
+                               "@PJL SET SERVICEMODE=HPBOISEID\r\n@PJL FSINIT VOLUME=\"0\"\r\n"
+                               "\x1b%-12345X@PJL FSAPPEND FORMAT:BINARY SIZE=3 NAME=\"0:/y\"\r\n"
+                               "xyz@PJL DEFAULT COPIES=2\r\n@PJL FSDOWNLOAD SIZE=0 NAME=\"0:/z\"\r\n"
+                               "@PJL JOB PASSWORD=1\r\n";
+    for (std::size_t seg : {1U, 7U, 9U, 4096U}) {
+        INFO("segments of " << seg);
+        CHECK(names(feed_client(stream, seg)) ==
+              std::vector<std::string>{"pjl:FSDOWNLOAD", "pjl:SET SERVICEMODE", "pjl:FSINIT",
+                                       "pjl:FSAPPEND", "pjl:DEFAULT COPIES", "pjl:FSDOWNLOAD",
+                                       "pjl:JOB"});
+    }
+}
