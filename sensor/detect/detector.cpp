@@ -250,6 +250,9 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
         start_attempt(flow, pkt.ts);
     } else if (client_inside) {
         check_unknown_client(flow, pkt.ts);
+        if (trusted(flow)) {
+            return;  // a CUPS/SANE host using 9100, 8611 and 8612 of a printer is not scanning
+        }
     }
     const auto v = scans_.record(flow.client, flow.server, flow.server_port, pkt.ts);
     if (v.fired) {
