@@ -31,7 +31,8 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
       suppressed_family_(stats.family("printwatch_alerts_suppressed_total",
                                       "Alerts not written (suppression window or alert budget)",
                                       core::MetricType::Counter)),
-      last_(limits.clients) {
+      last_(limits.clients),
+      alerted_(limits.clients) {
     // Register every kind up front so dashboards see zeros rather than missing series.
     for (const auto& sig : all_signatures()) {
         emitted_series(sig.kind);
@@ -62,14 +63,10 @@ void AlertGate::count_emitted(std::string_view kind) {
 
 bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
                       core::Timestamp ts) {
-    if (auto* last = last_.touch(key); last != nullptr) {
-        if (ts - *last < alerts_.suppress) {
-            stats_.add(suppressed_series(kind));
-            return false;
-        }
-        *last = ts;
-    } else {
-        last_.insert(key) = ts;
+    core::Timestamp* last = last_.touch(key);
+    if (last != nullptr && ts - *last < alerts_.suppress) {
+        stats_.add(suppressed_series(kind));
+        return false;
     }
     const std::int64_t minute = ts.usec / kMinuteUsec;
     if (minute != minute_) {
@@ -77,7 +74,14 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
         minute_ = minute;
         in_minute_ = 0;
     }
-    if (in_minute_ >= alerts_.max_per_minute) {
+    std::int64_t* source_minute = alerted_.touch(source);
+    const bool first_of_key_from_known_source = source_minute != nullptr && last == nullptr;
+    const bool source_alerted_this_minute = source_minute != nullptr && *source_minute == minute;
+    const std::uint32_t budget = alerts_.max_per_minute;
+    const std::uint32_t shared = budget - budget / 4;  // the rest waits for new sources
+    const bool within_budget =
+        in_minute_ < shared || (in_minute_ < budget && !source_alerted_this_minute);
+    if (!within_budget && !first_of_key_from_known_source) {
         stats_.add(suppressed_series(kind));
         ++flood_suppressed_;
         ++flood_by_kind_[std::string(kind)];
@@ -89,6 +93,16 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
         return false;
     }
     ++in_minute_;
+    if (last != nullptr) {
+        *last = ts;
+    } else {
+        last_.insert(key) = ts;
+    }
+    if (source_minute != nullptr) {
+        *source_minute = minute;
+    } else {
+        alerted_.insert(source) = minute;
+    }
     stats_.add(emitted_series(kind));
     return true;
 }

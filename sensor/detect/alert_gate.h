@@ -3,6 +3,13 @@
 //  1. suppression: one alert per (kind, client, printer, service, outcome) per alerts.suppress;
 //  2. the global budget: at most alerts.max_per_minute per minute; the rest of that minute is
 //     counted per kind and per source, and summarised by one printer.alert_flood alert.
+// The budget is fair, so that a spoofed SYN flood (thousands of one-packet sources) or one noisy
+// source cannot hide the alerts of others, above all an attacker's re-test after the firewall
+// fix, which is what verifies the fix:
+//  - a quarter of the budget is kept for sources that have not alerted yet in this minute;
+//  - a source that has alerted before (a written alert, remembered for limits.clients sources)
+//    always gets the first alert of each new key, e.g. a new (printer, service, outcome). Such
+//    alerts are written even past the budget; they are bounded by the keys that source can make.
 // Every alert that does not pass is counted in printwatch_alerts_suppressed_total{kind}.
 #pragma once
 
@@ -65,7 +72,10 @@ class AlertGate {
     core::FamilyId emitted_family_;
     core::FamilyId suppressed_family_;
     std::map<std::string, std::pair<core::SeriesId, core::SeriesId>, std::less<>> series_;
+    /// Written alerts only: a dropped alert must not suppress the next one of its key.
     core::LruTable<SuppressKey, core::Timestamp, SuppressKeyHash> last_;
+    /// Sources with a written alert, and the minute of their latest one.
+    core::LruTable<core::IpAddr, std::int64_t> alerted_;
     std::int64_t minute_ = INT64_MIN;
     std::uint32_t in_minute_ = 0;
     std::uint64_t flood_suppressed_ = 0;
