@@ -47,7 +47,8 @@ def ucs2(text, units):
 
 
 def job_details(host, user, title):
-    return b"\x00" * 8 + ucs2(host, 64) + ucs2(user, 64) + ucs2(title, 256)
+    # 392 bytes: host[64], user[64], title[256] are byte sizes of UCS-2BE fields (cups-bjnp)
+    return b"\x00" * 8 + ucs2(host, 32) + ucs2(user, 32) + ucs2(title, 128)
 
 
 class Case:
@@ -201,8 +202,11 @@ the run is silent apart from the printer learned from the inside SYN-ACK.
 def scan():
     c = Case("scan", """
 printer.scan (1003): 192.0.2.66 reaches 9100, 8611, 8612 and 8613 on one printer within two
-seconds (scan.ports 3), unanswered; an inside host sweeps six addresses on 8612 (scan.hosts 5),
-like the real sweep in bjnp.pcap. One scan alert per source, the rest suppressed.
+seconds (scan.ports 3), unanswered; the untrusted inside host 10.1.6.6 sweeps six addresses on
+8612 (scan.hosts 5), like the real sweep in bjnp.pcap. One scan alert per source, the rest
+suppressed. The trusted CUPS/SANE host 10.1.4.4 uses 9100, 8611 and 8612 of one printer and
+broadcasts scanner discovers to six addresses within a minute: that is its job, so it raises no
+scan alert (issue 8: trusted clients never raise printer.scan).
 """, """trusted_clients: [10.1.4.4]
 """)
     out = "192.0.2.66"
@@ -211,9 +215,70 @@ like the real sweep in bjnp.pcap. One scan alert per source, the rest suppressed
             c.add(i * 0.5, Ether(src=GW, dst=PRN51) / IP(src=out, dst="10.1.0.51") / TCP(sport=45000, dport=port, flags="S", seq=3))
         else:
             c.add(i * 0.5, Ether(src=GW, dst=PRN51) / IP(src=out, dst="10.1.0.51") / UDP(sport=45000 + i, dport=port) / Raw(bjnp(1, 1, i)))
+    cups = "02:00:00:00:04:04"
+    c.tcp_open(5, cups, PRN51, "10.1.4.4", "10.1.0.51", 45050, 9100)
+    c.add(5.1, Ether(src=cups, dst=PRN51) / IP(src="10.1.4.4", dst="10.1.0.51") / UDP(sport=45051, dport=8611) / Raw(bjnp(1, 0x30, 1)))
+    c.add(5.2, Ether(src=cups, dst=PRN51) / IP(src="10.1.4.4", dst="10.1.0.51") / UDP(sport=45052, dport=8612) / Raw(bjnp(2, 0x30, 2)))
     for i in range(6):
-        c.add(10 + i * 0.2, Ether(src="02:00:00:00:04:04", dst="ff:ff:ff:ff:ff:ff") / IP(src="10.1.4.4", dst=f"10.1.5.{i + 1}") /
+        c.add(6 + i * 0.2, Ether(src=cups, dst="ff:ff:ff:ff:ff:ff") / IP(src="10.1.4.4", dst=f"10.1.5.{i + 1}") /
               UDP(sport=45100, dport=8612) / Raw(bjnp(2, 1, 100 + i)))
+    for i in range(6):
+        c.add(10 + i * 0.2, Ether(src="02:00:00:00:06:06", dst="ff:ff:ff:ff:ff:ff") / IP(src="10.1.6.6", dst=f"10.1.5.{i + 1}") /
+              UDP(sport=45100, dport=8612) / Raw(bjnp(2, 1, 100 + i)))
+    return c
+
+
+def trunk_span():
+    c = Case("trunk-span", """
+A SPAN of a trunk with asymmetric tagging (issue 8): every frame that comes in over the trunk
+from the router is mirrored twice, tagged 802.1Q VLAN 100 (trunk ingress) and untagged 20 us
+later (egress of the printer's access port), while the printer's replies are mirrored once,
+untagged (ingress of its access port). With the default flow.vlan_tracking: false, request
+and reply are one flow: the 9100 attempt is `accepted`, the printer is `exposed`, TCP is
+reassembled (the PJL INFO ID and its reply are records, the model is learned), and the BJNP
+discover on 8611/udp is `accepted` with its reply parsed. The duplicates count once.
+""")
+    out, prn = "203.0.113.70", "10.1.0.50"
+    def trunk(t, l3):
+        c.add(t, Ether(src=GW, dst=PRN50) / Dot1Q(vlan=100) / l3)
+        c.add(t + 0.00002, Ether(src=GW, dst=PRN50) / l3)
+    def reply(t, l3):
+        c.add(t, Ether(src=PRN50, dst=GW) / l3)
+    trunk(0, IP(src=out, dst=prn) / TCP(sport=42000, dport=9100, flags="S", seq=100))
+    reply(0.001, IP(src=prn, dst=out) / TCP(sport=9100, dport=42000, flags="SA", seq=900, ack=101))
+    trunk(0.002, IP(src=out, dst=prn) / TCP(sport=42000, dport=9100, flags="A", seq=101, ack=901))
+    req = UEL + b"@PJL INFO ID\r\n"
+    trunk(0.003, IP(src=out, dst=prn) / TCP(sport=42000, dport=9100, flags="PA", seq=101, ack=901) / Raw(req))
+    rep = b'@PJL INFO ID\r\n"HP LaserJet 4200"\r\n\x0c'
+    reply(0.004, IP(src=prn, dst=out) / TCP(sport=9100, dport=42000, flags="PA", seq=901, ack=101 + len(req)) / Raw(rep))
+    trunk(0.005, IP(src=out, dst=prn) / TCP(sport=42000, dport=9100, flags="FA", seq=101 + len(req), ack=901 + len(rep)))
+    reply(0.006, IP(src=prn, dst=out) / TCP(sport=9100, dport=42000, flags="FA", seq=901 + len(rep), ack=102 + len(req)))
+    trunk(1, IP(src=out, dst=prn) / UDP(sport=42001, dport=8611) / Raw(bjnp(1, 1, 1)))
+    reply(1.001, IP(src=prn, dst=out) / UDP(sport=8611, dport=42001) / Raw(bjnp(0x81, 1, 1, payload=discover_reply(PRN50, prn))))
+    return c
+
+
+def fair_flood():
+    c = Case("fair-flood", """
+A spoofed SYN flood cannot hide the attacker's re-test (issue 8). alerts.max_per_minute is 20.
+The attacker 203.0.113.99 finds 10.1.0.50:9100 open (accepted, exposed) at t=0. From t=1 to
+t=7, 300 spoofed one-packet sources SYN the printer, unanswered; their attempt alerts use up
+the minute's budget. The firewall is fixed, and at t=20 the attacker re-tests: refused by RST;
+at t=25 it tries 8611/udp, unanswered. Both are its first alert of a new (printer, service,
+outcome), so both are written although the budget is spent; a quarter of the budget was kept
+for sources that had not alerted yet. The flood summary counts every dropped alert, and every
+attempt is counted in printwatch_inbound_attempts_total.
+""", """alerts:
+  max_per_minute: 20
+""")
+    att = "203.0.113.99"
+    c.tcp_open(0, GW, PRN50, att, "10.1.0.50", 43000, 9100, "synack")
+    for i in range(300):
+        src = f"198.18.{i // 250}.{i % 250 + 1}"
+        c.add(1 + i * 0.02, Ether(src=GW, dst=PRN50) / IP(src=src, dst="10.1.0.50") /
+              TCP(sport=1024 + i, dport=9100, flags="S", seq=i))
+    c.tcp_open(20, GW, PRN50, att, "10.1.0.50", 43001, 9100, "rst")
+    c.add(25, Ether(src=GW, dst=PRN50) / IP(src=att, dst="10.1.0.50") / UDP(sport=43002, dport=8611) / Raw(bjnp(1, 1, 1)))
     return c
 
 
@@ -419,6 +484,56 @@ INFO ID from an untrusted client is pjl.info_query (see pjl-sids).
     return c
 
 
+def postscript_bare():
+    c = Case("postscript-bare", """
+PostScript sent straight to 9100 (issue 8), the way attack tools, nc and many drivers send it:
+`%!PS` at the start of the connection with no `@PJL ENTER LANGUAGE`. 203.0.113.80 sends it
+bare in 7-byte segments; the untrusted inside host 10.1.7.7 sends a UEL and then `%!PS` in
+9-byte segments. Both jobs use `exitserver`, `deletefile`, `startjob`, `setsystemparams` and
+`filenameforall`: every one is a `postscript` record, and the dangerous ones raise sid 1301
+even though every operator is split across segments.
+""")
+    job = (b"%!PS\nserverdict begin 0 exitserver\n(0:/webServer/config/device.cfg) deletefile\n"
+           b"true 0 startjob\n<< /SystemParamsPassword (0) /Password (0) >> setsystemparams\n"
+           b"(*) {==} 256 string filenameforall\n")
+    tcp_session(c, 0, GW, PRN50, "203.0.113.80", "10.1.0.50", 44100, 9100, [("c", job)], chunk=7)
+    tcp_session(c, 2, "02:00:00:00:07:07", PRN50, "10.1.7.7", "10.1.0.50", 44101, 9100,
+                [("c", UEL + job)], chunk=9)
+    return c
+
+
+def pret_download():
+    c = Case("pret-download", """
+PRET after a download (issue 8). PRET's `put` sends UEL, `@PJL FSDOWNLOAD FORMAT:BINARY
+SIZE=n NAME="..."`, CRLF, the n bytes of the file, CRLF and UEL; a file may itself contain a
+UEL or PJL-looking bytes. The dissector skips exactly n bytes and reads PJL again, so what
+follows is seen: PRET's `set` (SET SERVICEMODE=HPBOISEID, DEFAULT, SET, SET SERVICEMODE=EXIT),
+`format` (FSINIT), `destroy` (a burst of DEFAULT COPIES writes), `unlock` (JOB PASSWORD brute
+force) and `flood` (an oversized RDYMSG), each framed as PRET frames it (UEL, command, the
+ECHO DELIMITER footer, UEL). In the second connection the commands follow the file directly,
+with no UEL at all.
+""")
+    def pret(cmd, wait=True):
+        footer = b"@PJL ECHO DELIMITER31337\r\n\r\n" if wait else b""
+        return UEL + cmd + b"\r\n" + footer + UEL
+    data = b"PK\x03\x04" + UEL + b"@PJL FSINIT\n" + bytes(range(256)) * 4
+    put = pret(b'@PJL FSDOWNLOAD FORMAT:BINARY SIZE=' + str(len(data)).encode() +
+               b' NAME="0:/../../rw/var/etc/profile"\r\n' + data, False)
+    setv = pret(b"@PJL SET SERVICEMODE=HPBOISEID\r\n@PJL DEFAULT COPIES=42\r\n@PJL SET COPIES=42\r\n"
+                b"@PJL SET SERVICEMODE=EXIT", False)
+    fmt = pret(b'@PJL FSINIT VOLUME="0"', False)
+    destroy = pret(b"\r\n".join(b"@PJL DEFAULT COPIES=%d" % (n % 98) for n in range(2, 100)) + b"\r\n@PJL INFO ID")
+    unlock = pret(b"".join(b"@PJL JOB PASSWORD=%d\r\n@PJL DEFAULT PASSWORD=0\r\n" % p for p in range(1, 6)) +
+                  b"@PJL DINQUIRE PASSWORD")
+    flood = pret(b'@PJL RDYMSG DISPLAY="' + b"0" * 10000 + b'"', False)
+    stream = pret(b"@PJL USTATUSOFF", False) + put + setv + fmt + destroy + unlock + flood
+    tcp_session(c, 0, GW, PRN50, "203.0.113.90", "10.1.0.50", 44200, 9100, [("c", stream)], chunk=1400)
+    direct = (UEL + b'@PJL FSDOWNLOAD FORMAT:BINARY SIZE=4 NAME="0:/x"\r\nABCD'
+              b"@PJL SET SERVICEMODE=HPBOISEID\r\n@PJL FSDELETE NAME=\"0:/../x\"\r\n")
+    tcp_session(c, 5, GW, PRN50, "203.0.113.91", "10.1.0.50", 44201, 9100, [("c", direct)])
+    return c
+
+
 def all_traffic():
     c = Case("all-traffic-probes", """
 Content probes under --all-traffic (issue 4): BJNP on UDP 18611 and PJL on TCP 9999 are
@@ -451,7 +566,8 @@ printwatch_printer_exposed falls to 0 while the attempt counters keep both outco
 
 CASES = [inbound_outcomes, vlan_mirror, ipv6, untrusted_client, decoys, scan, alert_flood,
          linux_sll, raw_ipv4, pret_session, pjl_split, pjl_out_of_order, pjl_sids, bjnp_sids,
-         trusted_driver, all_traffic, exposure_expiry]
+         trusted_driver, all_traffic, exposure_expiry, trunk_span, fair_flood, postscript_bare,
+         pret_download]
 
 if __name__ == "__main__":
     wanted = set(sys.argv[1:])
