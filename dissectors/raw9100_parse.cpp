@@ -276,6 +276,12 @@ void PsScanner::end_string() {
 }
 
 void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
+    // superexec lives only in internaldict, so it is always reached by its literal name:
+    // `1183615869 internaldict /superexec get exec` (PRET's invalidaccess bypass). Any other
+    // literal name is data, never an operator.
+    if (token_ == "/superexec") {
+        token_.erase(0, 1);
+    }
     if (token_.empty() || token_.front() == '/' || token_.size() > kMaxToken) {
         token_.clear();
         return;

@@ -90,6 +90,11 @@ TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings"
     CHECK(split[0].path == "/etc/shadow");
     CHECK(split[0].mode == "r");
     CHECK(split[1].name == "setsystemparams");
+    auto super = ps({"{<< /Password (0) >> setsystemparams}\n1183615869 internaldict /super",
+                     "exec get exec\n/superexecutive pop"});
+    REQUIRE(super.size() == 2);
+    CHECK(super[1].name == "superexec");
+    CHECK(super[1].dangerous);
     auto benign = ps({"(%stdout) (w) file <48656c6c6f> showpage (a \\) deletefile) pop"});
     REQUIRE(benign.size() == 1);
     CHECK_FALSE(benign[0].dangerous);
@@ -187,9 +192,9 @@ TEST_CASE("raw 9100: bare PostScript (no ENTER LANGUAGE) at any segment size", "
     const std::string body =
         "%!PS\nserverdict begin 0 exitserver\n(0:/x) deletefile\ntrue 0 startjob\n"
         "<< /Password (0) >> setsystemparams\n(*) {==} 256 string filenameforall\n";
-    const std::vector<std::string> want{
-        "postscript:exitserver", "postscript:deletefile", "postscript:startjob",
-        "postscript:setsystemparams", "postscript:filenameforall"};
+    const std::vector<std::string> want{"postscript:exitserver", "postscript:deletefile",
+                                        "postscript:startjob", "postscript:setsystemparams",
+                                        "postscript:filenameforall"};
     for (const std::string prefix : {"", "\x1b%-12345X", "\x04", "\x1b%-12345X\r\n"}) {
         for (std::size_t seg = 1; seg <= 12; ++seg) {
             INFO("prefix " << prefix.size() << " bytes, segments of " << seg);
@@ -209,12 +214,13 @@ TEST_CASE("raw 9100: after FSDOWNLOAD's n bytes the printer reads PJL again", "[
     // PRET `put`: UEL, the FSDOWNLOAD line, the file, CRLF, UEL; later commands may follow the
     // file directly. A UEL inside the file is data, not the end of it.
     const std::string file = "AB\x1b%-12345X@PJL FSINIT VOLUME=\"9:\"\nCD";
-    const std::string stream = "\x1b%-12345X@PJL FSDOWNLOAD FORMAT:BINARY SIZE=" +
-                               std::to_string(file.size()) + " NAME=\"0:/../x\"\r\n" + file +
-                               "@PJL SET SERVICEMODE=HPBOISEID\r\n@PJL FSINIT VOLUME=\"0\"\r\n"
-                               "\x1b%-12345X@PJL FSAPPEND FORMAT:BINARY SIZE=3 NAME=\"0:/y\"\r\n"
-                               "xyz@PJL DEFAULT COPIES=2\r\n@PJL FSDOWNLOAD SIZE=0 NAME=\"0:/z\"\r\n"
-                               "@PJL JOB PASSWORD=1\r\n";
+    const std::string stream =
+        "\x1b%-12345X@PJL FSDOWNLOAD FORMAT:BINARY SIZE=" + std::to_string(file.size()) +
+        " NAME=\"0:/../x\"\r\n" + file +
+        "@PJL SET SERVICEMODE=HPBOISEID\r\n@PJL FSINIT VOLUME=\"0\"\r\n"
+        "\x1b%-12345X@PJL FSAPPEND FORMAT:BINARY SIZE=3 NAME=\"0:/y\"\r\n"
+        "xyz@PJL DEFAULT COPIES=2\r\n@PJL FSDOWNLOAD SIZE=0 NAME=\"0:/z\"\r\n"
+        "@PJL JOB PASSWORD=1\r\n";
     for (std::size_t seg : {1U, 7U, 9U, 4096U}) {
         INFO("segments of " << seg);
         CHECK(names(feed_client(stream, seg)) ==
