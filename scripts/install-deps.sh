@@ -11,6 +11,9 @@ packages=(
   libssl-dev
   tshark tcpreplay nmap python3-scapy python3-yaml procps
   prometheus rsyslog iproute2 systemd curl
+  # the real-client lab (tests/lab): CUPS's socket backend, cups-bjnp, SANE's pixma backend,
+  # the firewall fix, the SPAN capture and nc
+  cups cups-backend-bjnp sane-utils libsane1 iptables tcpdump netcat-openbsd
 )
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: must run as root (it uses apt-get)" >&2
