@@ -312,6 +312,13 @@ void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipelin
         }
         return;
     }
+    if (loaded->flow.vlan_tracking != config.flow.vlan_tracking) {
+        // The flow table is keyed by it: changing it live would split or merge every flow.
+        const std::string why = "reload rejected: flow.vlan_tracking changed: restart needed";
+        spdlog::error("{}", why);
+        out.status(why);
+        return;
+    }
     config = std::move(*loaded);  // the pipeline holds a reference to this object
     pipeline.reconfigure(config);
     spdlog::info("configuration reloaded from {}", o.config_path);
