@@ -88,8 +88,7 @@ TEST_CASE("Discover reply yields MAC and address; truncation at every byte", "[b
     }
 }
 
-TEST_CASE("Job details: the 392-byte cups-bjnp/SANE layout, UCS-2 host, user and title",
-          "[bjnp]") {
+TEST_CASE("Job details: the 392-byte cups-bjnp/SANE layout, UCS-2 host, user and title", "[bjnp]") {
     Buf payload(8, 0);
     auto ucs2 = [&](std::string_view s, std::size_t units) {
         for (std::size_t i = 0; i < units; ++i) {

@@ -52,8 +52,7 @@ TEST_CASE("FlowTable orients flows by SYN and finds both directions", "[flow]") 
     CHECK(t.size() == 1);
 }
 
-TEST_CASE("Trunk SPAN: a tagged request and an untagged reply are one flow by default",
-          "[flow]") {
+TEST_CASE("Trunk SPAN: a tagged request and an untagged reply are one flow by default", "[flow]") {
     for (const bool tracking : {false, true}) {
         core::Stats stats;
         Recorder rec;
