@@ -37,7 +37,6 @@ using core::ParseError;
 namespace {
 
 constexpr std::array<std::string_view, 6> kMagics{"BJNP", "BJNB", "BNJB", "PJNB", "PNJB", "MFNP"};
-constexpr std::size_t kMaxTextUnits = 128;     // the longest job-details field: the title
 constexpr std::size_t kMaxIdString = 1024;     // IEEE 1284 IDs are a few hundred bytes
 constexpr std::size_t kPayloadHeadCap = 2048;  // TCP: bytes of each payload kept for parsing
 constexpr std::size_t kMaxOutstanding = 16;    // requests remembered for response pairing
