@@ -13,6 +13,9 @@ constexpr std::int64_t kMinuteUsec = 60'000'000;
 // Spoofed floods have as many sources as packets; only this many are ranked per minute.
 constexpr std::size_t kMaxFloodSources = 4096;
 constexpr std::size_t kTopSources = 10;
+// A known source's new-key alerts outside the budget: 1/kLaneShare of it per source and minute.
+constexpr std::uint32_t kLaneShare = 8;
+constexpr std::uint32_t kMinLanePerSource = 8;
 }  // namespace
 
 std::size_t SuppressKeyHash::operator()(const SuppressKey& k) const noexcept {
@@ -73,15 +76,21 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
         // roll() normally runs first; this only keeps the budget right if it did not.
         minute_ = minute;
         in_minute_ = 0;
+        lane_in_minute_ = 0;
     }
-    std::int64_t* source_minute = alerted_.touch(source);
-    const bool first_of_key_from_known_source = source_minute != nullptr && last == nullptr;
-    const bool source_alerted_this_minute = source_minute != nullptr && *source_minute == minute;
+    SourceMinute* src = alerted_.touch(source);
+    if (src != nullptr && src->minute != minute) {
+        src->lane = 0;  // its lane count belongs to the minute of its latest alert
+    }
     const std::uint32_t budget = alerts_.max_per_minute;
     const std::uint32_t shared = budget - budget / 4;  // the rest waits for new sources
+    const bool source_alerted_this_minute = src != nullptr && src->minute == minute;
     const bool within_budget =
         in_minute_ < shared || (in_minute_ < budget && !source_alerted_this_minute);
-    if (!within_budget && !first_of_key_from_known_source) {
+    const std::uint32_t lane_per_source = std::max(kMinLanePerSource, budget / kLaneShare);
+    const bool lane = !within_budget && src != nullptr && last == nullptr &&
+                      src->lane < lane_per_source && lane_in_minute_ < budget;
+    if (!within_budget && !lane) {
         stats_.add(suppressed_series(kind));
         ++flood_suppressed_;
         ++flood_by_kind_[std::string(kind)];
@@ -92,17 +101,21 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
         }
         return false;
     }
-    ++in_minute_;
+    if (lane) {
+        ++src->lane;
+        ++lane_in_minute_;
+    } else {
+        ++in_minute_;
+    }
     if (last != nullptr) {
         *last = ts;
     } else {
         last_.insert(key) = ts;
     }
-    if (source_minute != nullptr) {
-        *source_minute = minute;
-    } else {
-        alerted_.insert(source) = minute;
+    if (src == nullptr) {
+        src = &alerted_.insert(source);
     }
+    src->minute = minute;
     stats_.add(emitted_series(kind));
     return true;
 }
@@ -134,6 +147,7 @@ std::optional<FloodSummary> AlertGate::roll(core::Timestamp now, bool final) {
     }
     minute_ = minute;
     in_minute_ = 0;
+    lane_in_minute_ = 0;
     flood_suppressed_ = 0;
     flood_by_kind_.clear();
     flood_sources_.clear();

@@ -8,8 +8,11 @@
 // fix, which is what verifies the fix:
 //  - a quarter of the budget is kept for sources that have not alerted yet in this minute;
 //  - a source that has alerted before (a written alert, remembered for limits.clients sources)
-//    always gets the first alert of each new key, e.g. a new (printer, service, outcome). Such
-//    alerts are written even past the budget; they are bounded by the keys that source can make.
+//    gets the first alert of each new key, e.g. a new (printer, service, outcome), outside the
+//    budget, so a spoofed flood (whose sources are all new) cannot drop it. This lane is
+//    bounded too, or one real source sweeping a /16 (a new key per address) would be a flood
+//    of its own: at most kLaneShare of the budget per source and the budget in all, per
+//    minute; past that its alerts queue for the budget like any other.
 // Every alert that does not pass is counted in printwatch_alerts_suppressed_total{kind}.
 #pragma once
 
@@ -74,8 +77,13 @@ class AlertGate {
     std::map<std::string, std::pair<core::SeriesId, core::SeriesId>, std::less<>> series_;
     /// Written alerts only: a dropped alert must not suppress the next one of its key.
     core::LruTable<SuppressKey, core::Timestamp, SuppressKeyHash> last_;
-    /// Sources with a written alert, and the minute of their latest one.
-    core::LruTable<core::IpAddr, std::int64_t> alerted_;
+    struct SourceMinute {
+        std::int64_t minute = INT64_MIN;  // of the source's latest written alert
+        std::uint32_t lane = 0;           // its new-key alerts outside the budget that minute
+    };
+    /// Sources with a written alert.
+    core::LruTable<core::IpAddr, SourceMinute> alerted_;
+    std::uint32_t lane_in_minute_ = 0;
     std::int64_t minute_ = INT64_MIN;
     std::uint32_t in_minute_ = 0;
     std::uint64_t flood_suppressed_ = 0;
