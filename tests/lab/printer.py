@@ -87,14 +87,18 @@ class Bjnp:
         return None
 
 
-def udp_server(bjnp, port, family):
-    s = socket.socket(family, socket.SOCK_DGRAM)
+def bound(kind, family, port):
+    """A socket on every address of `family` (IPv6 sockets do not take IPv4 too)."""
+    s = socket.socket(family, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind(("::", port))
-    else:
-        s.bind(("0.0.0.0", port))
+    s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
+    return s
+
+
+def udp_server(bjnp, port, family):
+    s = bound(socket.SOCK_DGRAM, family, port)
     s.settimeout(0.5)
     while running:
         try:
@@ -198,13 +202,7 @@ def raw9100(conn):
 
 
 def tcp_server(port, handler, family):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if family == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind(("::", port))
-    else:
-        s.bind(("0.0.0.0", port))
+    s = bound(socket.SOCK_STREAM, family, port)
     s.listen(64)
     while running:
         r, _, _ = select.select([s], [], [], 0.5)
@@ -241,7 +239,7 @@ def main():
     signal.signal(signal.SIGINT, stop)
     log("printer ready")
     while running:
-        signal.pause() if False else threading.Event().wait(0.2)
+        threading.Event().wait(0.2)
 
 
 if __name__ == "__main__":
