@@ -74,7 +74,7 @@ std::optional<Mode> decided_language(std::string_view s) {
     while (!s.empty() && (s.front() == '\x04' || s.front() == '\r' || s.front() == '\n')) {
         s.remove_prefix(1);
     }
-    if (s.empty() || s == "%" || s == "\x1b" || (s.front() == '\x1b' && kUel.starts_with(s))) {
+    if (s.empty() || s == "%" || (s.front() == '\x1b' && kUel.starts_with(s))) {
         return std::nullopt;
     }
     if (s.starts_with("%!")) {
