@@ -65,7 +65,25 @@ void escape_ascii(std::string& out, unsigned char c, bool json, std::string_view
     }
 }
 
+/// U+0085 (NEL), U+2028 and U+2029 end lines for JavaScript and many log splitters, although
+/// JSON allows them raw: they are written as \u escapes, like the C0 controls.
+std::string_view line_separator(std::string_view seq) noexcept {
+    if (seq == "\xc2\x85") {
+        return "\\u0085";
+    }
+    if (seq == "\xe2\x80\xa8") {
+        return "\\u2028";
+    }
+    return seq == "\xe2\x80\xa9" ? "\\u2029" : std::string_view{};
+}
+
 /// Shared escaping loop; `json` selects JSON escapes, otherwise syslog-safe text.
+///
+/// A byte that is not part of valid UTF-8 must not read like text a client could send. In JSON
+/// it becomes a lone low surrogate, \udc80-\udcff (Python's "surrogateescape"): valid UTF-8 can
+/// never decode to one, so the wire bytes are recovered exactly and cannot be forged, while
+/// ordinary text (Windows paths with backslashes included) is left as it is. In syslog text it
+/// becomes \xNN, and a literal backslash is doubled there, which keeps that form unambiguous.
 void escape_into(std::string& out, std::string_view s, std::size_t cap, bool json,
                  std::string_view extra) {
     const bool capped = s.size() > cap;
@@ -77,10 +95,12 @@ void escape_into(std::string& out, std::string_view s, std::size_t cap, bool jso
         if (c >= 0x80) {
             const std::size_t n = utf8_sequence(s, i);
             if (n == 0) {
-                append_hex_byte(out, json ? "\\\\x" : "\\x", c);
+                append_hex_byte(out, json ? "\\udc" : "\\x", c);
                 ++i;
             } else {
-                out.append(s.substr(i, n));
+                const auto seq = s.substr(i, n);
+                const auto sep = line_separator(seq);
+                out.append(sep.empty() ? seq : sep);
                 i += n;
             }
             continue;

@@ -174,6 +174,9 @@ std::string format_rfc5424(const core::EveEvent& e, int facility, const std::str
         if (k == "outcome" || k == "service" || k == "printer" || k == "path" || k == "command" ||
             k == "operator" || k == "model" || k == "address" || k == "learned_from" ||
             k == "traversal" || k == "client_mac" || k == "suppressed") {
+            if (std::holds_alternative<std::nullptr_t>(v.v)) {
+                continue;  // unknown (no model, no MAC): an absent SD-PARAM, not the text "null"
+            }
             param(k, value_text(v));
         }
     }

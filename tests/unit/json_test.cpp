@@ -21,9 +21,20 @@ TEST_CASE("Untrusted text cannot break a JSON line or inject fields", "[json]") 
     CHECK(json("a\"b\\c") == "\"a\\\"b\\\\c\"");
     CHECK(json("job\r\n{\"x\":1}") == "\"job\\u000d\\u000a{\\\"x\\\":1}\"");
     CHECK(json("\x1b%-12345X") == "\"\\u001b%-12345X\"");
-    CHECK(json("caf\xc3\xa9") == "\"caf\xc3\xa9\"");             // valid UTF-8 passes through
-    CHECK(json("bad\xff\xc3(") == "\"bad\\\\xff\\\\xc3(\"");     // invalid bytes become \xNN text
-    CHECK(json("\xed\xa0\x80") == "\"\\\\xed\\\\xa0\\\\x80\"");  // surrogate: not UTF-8
+    CHECK(json("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // valid UTF-8 passes through
+    // Invalid bytes become lone low surrogates: no valid wire text can decode to them, so the
+    // literal wire text "\xff" (escaped as \\xff) and the byte 0xff stay distinguishable.
+    CHECK(json("bad\xff\xc3(") == "\"bad\\udcff\\udcc3(\"");
+    CHECK(json("\\xff") == "\"\\\\xff\"");
+    CHECK(json("\xed\xa0\x80") == "\"\\udced\\udca0\\udc80\"");  // a surrogate is not UTF-8
+    // Line separators that JSON allows raw but JavaScript and log splitters break lines on.
+    CHECK(json("a\xc2\x85"
+               "b\xe2\x80\xa8"
+               "c\xe2\x80\xa9"
+               "d") == "\"a\\u0085b\\u2028c\\u2029d\"");
+    CHECK(exporters::sanitize_text("a\xe2\x80\xa8"
+                                   "b\xff\\",
+                                   {}) == "a\\u2028b\\xff\\\\");
     std::string big(5000, 'A');
     CHECK(json(big).size() == exporters::kMaxStringBytes + 2 + 3);
 }

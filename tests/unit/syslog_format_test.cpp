@@ -66,3 +66,17 @@ TEST_CASE("Protocol records stay out of syslog; URLs are validated", "[syslog]")
     CHECK(exporters::syslog_facility("local5") == 21);
     CHECK(exporters::syslog_facility("nope") == -1);
 }
+
+TEST_CASE("RFC 5424: an unknown value is an absent SD-PARAM, not the text null", "[syslog]") {
+    core::EveEvent e;
+    e.ts = core::Timestamp{1700000000'000001};
+    e.event_type = "printer";
+    e.body = core::Object{{"address", std::string("10.1.0.50")},
+                          {"mac", core::Value()},
+                          {"model", core::Value()},
+                          {"learned_from", std::string("syn-ack")}};
+    const auto msg = exporters::format_rfc5424(e, 21, "h", 1);
+    CHECK(msg.find("model=") == std::string::npos);
+    CHECK(msg.find("null") == std::string::npos);
+    CHECK(msg.find(R"(address="10.1.0.50" learned_from="syn-ack")") != std::string::npos);
+}
