@@ -216,8 +216,13 @@ void Pipeline::write_stats(Timestamp ts) {
     e.event_type = "stats";
     e.body_key = "stats";
     constexpr std::string_view kPrefix = "printwatch_";
+    // The outputs' own delivery counters describe the collectors, not the packets: in the EVE
+    // record they would make a replay's output depend on which sinks ran and how they fared.
+    // They stay in the metrics.
+    constexpr std::string_view kOutputs = "printwatch_output_";
     for (const auto& fam : stats_.families()) {
-        if (fam.series.empty() || fam.name == "printwatch_build_info") {
+        if (fam.series.empty() || fam.name == "printwatch_build_info" ||
+            std::string_view(fam.name).starts_with(kOutputs)) {
             continue;
         }
         const std::string name = fam.name.substr(kPrefix.size());

@@ -56,6 +56,14 @@ check "truncated capture: readable packets processed" \
 "$bin" -r "$root/pcaps/scan/input.pcap" -c "$root/pcaps/scan/config.yaml" --eve "$work/file.jsonl" 2> "$work/err"
 check "-r - reads stdin" 'diff <(sed "s/stdin/IN/g" "$work/stdin.jsonl") <(sed "s/input.pcap/IN/g" "$work/file.jsonl") > /dev/null'
 
+# EVE from a replay is byte-identical whatever the sinks (issue 12): with syslog to a port
+# where nothing listens, every delivery fails, and the EVE must not show it.
+"$bin" -r "$root/pcaps/scan/input.pcap" -c "$root/pcaps/scan/config.yaml" --eve "$work/nosink.jsonl" 2> "$work/err"
+"$bin" -r "$root/pcaps/scan/input.pcap" -c "$root/pcaps/scan/config.yaml" --eve "$work/sink.jsonl" \
+  --syslog "udp://127.0.0.1:9" --metrics-file "$work/sink.prom" 2> "$work/err"
+check "EVE is the same with and without a failing syslog sink" \
+  'cmp -s "$work/nosink.jsonl" "$work/sink.jsonl" && grep -q "sink=\"syslog\"" "$work/sink.prom"'
+
 # Several -r files form one run.
 "$bin" -r "$root/pcaps/scan/input.pcap" -r "$root/pcaps/decoys/input.pcap" --metrics-file "$work/two.prom" 2> "$work/err"; rc=$?
 both=$(
