@@ -4,6 +4,7 @@
 #include "core/text.h"
 #include "json_text.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -47,6 +48,16 @@ std::string rfc3339(core::Timestamp t) {
 /// SD-PARAM value: escape '"', '\' and ']' (RFC 5424 §6.3.3), and make it one printable line.
 std::string sd_value(std::string_view v) {
     return sanitize_text(v, "\"]", 256);
+}
+
+/// The detail fields that syslog carries as SD-PARAMs. An unknown value (no model, no MAC) is
+/// left out: an absent SD-PARAM, not the text "null".
+bool carried_as_sd_param(std::string_view k, const core::Value& v) {
+    constexpr std::array<std::string_view, 12> kKeys{
+        "outcome", "service", "printer",      "path",      "command",    "operator",
+        "model",   "address", "learned_from", "traversal", "client_mac", "suppressed"};
+    return !std::holds_alternative<std::nullptr_t>(v.v) &&
+           std::find(kKeys.begin(), kKeys.end(), k) != kKeys.end();
 }
 
 std::string value_text(const core::Value& v) {
@@ -168,15 +179,7 @@ std::string format_rfc5424(const core::EveEvent& e, int facility, const std::str
         param("proto", e.tuple->proto == 6 ? "TCP" : "UDP");
     }
     for (const auto& [k, v] : e.body) {
-        if (k == "kind") {
-            continue;
-        }
-        if (k == "outcome" || k == "service" || k == "printer" || k == "path" || k == "command" ||
-            k == "operator" || k == "model" || k == "address" || k == "learned_from" ||
-            k == "traversal" || k == "client_mac" || k == "suppressed") {
-            if (std::holds_alternative<std::nullptr_t>(v.v)) {
-                continue;  // unknown (no model, no MAC): an absent SD-PARAM, not the text "null"
-            }
+        if (carried_as_sd_param(k, v)) {
             param(k, value_text(v));
         }
     }

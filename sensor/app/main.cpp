@@ -182,8 +182,24 @@ core::Timestamp wall_clock() {
     return core::Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
 
+/// Writes --state now; a failure is logged, never fatal (the next write may succeed).
+void save_state_now(const Options& o, app::Pipeline& pipeline) {
+    if (o.state_path.empty()) {
+        return;
+    }
+    try {
+        app::save_state(o.state_path, pipeline.detector().inventory());
+    } catch (const std::exception& e) {
+        spdlog::error("--state {}: {}", o.state_path, e.what());
+    }
+}
+
+/// Live capture until SIGINT/SIGTERM. `reload` runs on SIGHUP, `save_state` every minute of
+/// wall time, so a crash loses at most a minute of learned state.
 void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, core::EventSink& eve,
-          const std::function<void()>& reload) {
+          const std::function<void()>& reload, const std::function<void()>& save_state) {
+    constexpr auto kStateInterval = std::chrono::seconds(60);
+    auto next_save = std::chrono::steady_clock::now() + kStateInterval;
     std::vector<pollfd> fds;
     fds.reserve(sources.size());
     for (auto& s : sources) {
@@ -213,6 +229,10 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
         // A quiet wire must still time out attempts: live packet time is the wall clock.
         pipeline.tick(wall_clock());
         eve.flush();  // whoever tails eve.json sees an alert within one poll interval
+        if (std::chrono::steady_clock::now() >= next_save) {
+            next_save += kStateInterval;
+            save_state();
+        }
     }
 }
 
@@ -344,6 +364,13 @@ int run(const Options& o) {
         return kExitUsage;
     }
     if (o.check_config) {
+        if (!o.state_path.empty()) {
+            if (auto why = app::check_state(o.state_path)) {
+                spdlog::error("--state {}: {} (printwatch would move it aside and start fresh)",
+                              o.state_path, *why);
+                return kExitUsage;
+            }
+        }
         spdlog::info("configuration OK{}", o.config_path.empty() ? " (built-in defaults)" : "");
         return kExitOk;
     }
@@ -359,7 +386,13 @@ int run(const Options& o) {
         sources[i].set_interface_index(pipeline.add_interface(name));
     }
     if (!o.state_path.empty()) {
-        app::load_state(o.state_path, pipeline.detector().inventory());
+        const auto loaded = app::load_state(o.state_path, pipeline.detector().inventory());
+        if (loaded.outcome == app::StateLoad::Outcome::MovedAside) {
+            const auto why = fmt::format("--state {}: {}: moved aside to {}, starting fresh",
+                                         o.state_path, loaded.reason, loaded.moved_to);
+            spdlog::warn("{}", why);
+            out.status(why);
+        }
     }
     const bool live_capture = !o.interfaces.empty();
     const std::string metrics_addr =
@@ -380,7 +413,14 @@ int run(const Options& o) {
     if (live_capture) {
         spdlog::info("capturing on {} with filter: {}", fmt::join(o.interfaces, ","),
                      filter_summary);
-        live(sources, pipeline, *out.eve, [&] { reload(o, *config, pipeline, out); });
+        const auto save = [&] { save_state_now(o, pipeline); };
+        live(
+            sources, pipeline, *out.eve,
+            [&] {
+                reload(o, *config, pipeline, out);
+                save();
+            },
+            save);
     } else {
         packets = replay(o, sources, pipeline, any_error);
     }

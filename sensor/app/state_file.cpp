@@ -3,20 +3,40 @@
 
 #include "exporters/metrics_text.h"
 
+// gcc 12 at -O2 reports a "potential null pointer dereference" inside nlohmann's inlined
+// accessors (json.hpp's is_string), depending on what it inlines where; nothing here can be null.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#endif
 #include <nlohmann/json.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #include <array>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace printwatch::app {
 
 namespace {
 constexpr int kStateVersion = 1;
 
+/// The string at `j`; a state file is ours, so anything else is corruption.
+const std::string& text_of(const nlohmann::json& j) {
+    if (!j.is_string()) {
+        throw std::runtime_error("expected a string, found " + std::string(j.type_name()));
+    }
+    return j.get_ref<const std::string&>();
+}
+
 core::IpAddr need_ip(const nlohmann::json& j, const char* key) {
-    auto ip = core::IpAddr::parse(j.at(key).get<std::string>());
+    auto ip = core::IpAddr::parse(text_of(j.at(key)));
     if (!ip) {
         throw std::runtime_error(std::string("bad address in '") + key + "'");
     }
@@ -26,50 +46,122 @@ std::optional<core::MacAddr> opt_mac(const nlohmann::json& j) {
     if (!j.contains("mac") || j.at("mac").is_null()) {
         return std::nullopt;
     }
-    return core::MacAddr::parse(j.at("mac").get<std::string>());
+    return core::MacAddr::parse(text_of(j.at("mac")));
 }
 }  // namespace
 
-void load_state(const std::string& path, detect::Inventory& inventory) {
-    std::ifstream in(path);
+namespace {
+/// Everything a state file holds, parsed and validated before any of it is applied.
+struct StateData {
+    std::optional<core::Timestamp> learning_start;
+    std::vector<std::pair<core::IpAddr, detect::ClientRecord>> clients;
+    std::vector<detect::PrinterRecord> printers;
+};
+
+/// False when there is no file: a first start, nothing learned yet.
+bool read_all(const std::string& path, std::string& text) {
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return;  // first start: nothing learned yet
+        return false;
     }
-    try {
-        const auto j = nlohmann::json::parse(in);
-        if (j.at("version").get<int>() != kStateVersion) {
-            throw std::runtime_error("unsupported state version");
-        }
-        if (j.contains("learning_start_usec")) {
-            inventory.learning_start =
-                core::Timestamp{j.at("learning_start_usec").get<std::int64_t>()};
-        }
-        for (const auto& c : j.at("clients")) {
-            inventory.restore_client(
-                need_ip(c, "address"),
-                detect::ClientRecord{opt_mac(c), {c.at("first_seen_usec").get<std::int64_t>()}});
-        }
-        for (const auto& p : j.at("printers")) {
-            detect::PrinterRecord r;
-            r.address = need_ip(p, "address");
-            r.name = p.value("name", "");
-            r.mac = opt_mac(p);
-            r.model = p.value("model", "");
-            r.learned_from = p.value("learned_from", "config");
-            r.first_seen = core::Timestamp{p.at("first_seen_usec").get<std::int64_t>()};
-            r.announced = true;
-            for (const auto& s : p.at("services")) {
-                for (auto svc : core::kAllServices) {
-                    if (s.get<std::string>() == core::to_string(svc)) {
-                        r.services |= detect::service_bit(svc);
-                    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+    return true;
+}
+
+StateData parse_state(const std::string& text) {
+    StateData d;
+    std::istringstream in(text);
+    const auto j = nlohmann::json::parse(in);
+    if (j.at("version").get<int>() != kStateVersion) {
+        throw std::runtime_error("unsupported state version");
+    }
+    if (j.contains("learning_start_usec")) {
+        d.learning_start = core::Timestamp{j.at("learning_start_usec").get<std::int64_t>()};
+    }
+    for (const auto& c : j.at("clients")) {
+        d.clients.emplace_back(
+            need_ip(c, "address"),
+            detect::ClientRecord{opt_mac(c), {c.at("first_seen_usec").get<std::int64_t>()}});
+    }
+    for (const auto& p : j.at("printers")) {
+        detect::PrinterRecord r;
+        r.address = need_ip(p, "address");
+        r.name = p.value("name", "");
+        r.mac = opt_mac(p);
+        r.model = p.value("model", "");
+        r.learned_from = p.value("learned_from", "config");
+        r.first_seen = core::Timestamp{p.at("first_seen_usec").get<std::int64_t>()};
+        r.announced = true;
+        for (const auto& s : p.at("services")) {
+            for (auto svc : core::kAllServices) {
+                if (text_of(s) == core::to_string(svc)) {
+                    r.services |= detect::service_bit(svc);
                 }
             }
-            inventory.restore_printer(std::move(r));
         }
-    } catch (const std::exception& e) {
-        throw std::runtime_error("--state " + path + ": " + e.what());
+        d.printers.push_back(std::move(r));
     }
+    return d;
+}
+
+std::string utc_stamp() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::array<char, 32> buf{};
+    const auto n = std::strftime(buf.data(), buf.size(), "%Y%m%dT%H%M%SZ", &tm);
+    return {buf.data(), n};
+}
+}  // namespace
+
+std::optional<std::string> check_state(const std::string& path) {
+    std::string text;
+    if (!read_all(path, text)) {
+        return std::nullopt;
+    }
+    try {
+        parse_state(text);
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    }
+    return std::nullopt;
+}
+
+StateLoad load_state(const std::string& path, detect::Inventory& inventory) {
+    StateLoad result;
+    std::string text;
+    if (!read_all(path, text)) {
+        return result;
+    }
+    StateData d;
+    try {
+        d = parse_state(text);
+    } catch (const std::exception& e) {
+        result.outcome = StateLoad::Outcome::MovedAside;
+        result.reason = e.what();
+        result.moved_to = path + ".corrupt-" + utc_stamp();
+        std::error_code ec;
+        std::filesystem::rename(path, result.moved_to, ec);
+        if (ec) {
+            throw std::runtime_error("--state " + path + ": " + result.reason +
+                                     ", and it cannot be moved aside to " + result.moved_to + ": " +
+                                     ec.message());
+        }
+        return result;
+    }
+    if (d.learning_start) {
+        inventory.learning_start = d.learning_start;
+    }
+    for (const auto& [ip, c] : d.clients) {
+        inventory.restore_client(ip, c);
+    }
+    for (auto& p : d.printers) {
+        inventory.restore_printer(std::move(p));
+    }
+    result.outcome = StateLoad::Outcome::Loaded;
+    return result;
 }
 
 void save_state(const std::string& path, const detect::Inventory& inventory) {

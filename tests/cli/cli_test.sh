@@ -79,9 +79,16 @@ check "first run: clients after the learning period alert" 'grep -q "\"src_ip\":
 "$bin" -r "$root/pcaps/untrusted-client/input.pcap" -c "$work/learn.yaml" --state "$work/state.json" --eve "$work/run2.jsonl" 2> "$work/err"
 check "second run: the learned client stays trusted" \
   '! grep -q "\"src_ip\":\"10.1.2.15\".*printer.unknown_client" "$work/run2.jsonl" && grep -q "\"src_ip\":\"10.1.9.9\".*printer.unknown_client" "$work/run2.jsonl"'
+# A corrupt state file must not stop the sensor for good (Restart=on-failure would loop): it
+# is moved aside with a warning naming both files, the run starts fresh and writes a new one.
 echo '{"version": 1, "clients": [' > "$work/torn.json"
+"$bin" -c "$root/pcaps/scan/config.yaml" --state "$work/torn.json" --check-config 2> "$work/err"; rc=$?
+check "--check-config validates the state file and names it" \
+  '[ $rc -eq 2 ] && grep -q "torn.json" "$work/err" && grep -q "move it aside" "$work/err"'
 "$bin" -r "$root/pcaps/scan/input.pcap" --state "$work/torn.json" 2> "$work/err"; rc=$?
-check "a corrupt state file is an error naming it" '[ $rc -eq 1 ] && grep -q "torn.json" "$work/err"'
+check "a corrupt state file is moved aside, named, and the run starts fresh" \
+  '[ $rc -eq 0 ] && grep -q "torn.json.corrupt-" "$work/err" && ls "$work"/torn.json.corrupt-* > /dev/null &&
+   grep -q "\"clients\"" "$work/torn.json" && "$bin" --state "$work/torn.json" --check-config 2> /dev/null'
 
 # Packet counts agree with tshark for every bundled capture, with no decode errors.
 if command -v tshark > /dev/null; then

@@ -76,8 +76,10 @@ def sighup_reload(ns, a, b):
     with open(cfg, "w") as f:
         f.write("trusted_clients: [10.1.2.0/24]\nalerts: {suppress: 0s}\n")
     eve = os.path.join(WORK, "reload.jsonl")
+    state = os.path.join(WORK, "reload-state.json")
     port = h.free_port()
-    sensor = procs.start([BIN, "-i", a, "-c", cfg, "--eve", eve, "--metrics", f"127.0.0.1:{port}"])
+    sensor = procs.start([BIN, "-i", a, "-c", cfg, "--eve", eve, "--metrics", f"127.0.0.1:{port}",
+                          "--state", state])
     h.wait_for(lambda: "printwatch_build_info" in h.http_get(f"http://127.0.0.1:{port}/metrics"), timeout=15)
     pcap = os.path.join(ROOT, "pcaps", case, "input.pcap")
     h.tcpreplay(ns, b, pcap, ["--topspeed"])
@@ -87,6 +89,8 @@ def sighup_reload(ns, a, b):
         f.write("trusted_clients: [10.1.0.0/16]\nalerts: {suppress: 0s}\n")
     sensor.send_signal(signal.SIGHUP)
     time.sleep(1)
+    h.check("SIGHUP: the state file is written while the sensor runs",
+            os.path.exists(state) and '"10.1.0.50"' in open(state).read())
     before = len(h.eve_events(eve))
     h.tcpreplay(ns, b, pcap, ["--topspeed"])
     time.sleep(2)
