@@ -17,6 +17,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -26,6 +27,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -345,6 +347,51 @@ void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipelin
     out.status("configuration reloaded from " + o.config_path);
 }
 
+/// --state and --metrics-file are written later by an atomic replace (a temporary file in the
+/// same directory, then a rename), at exit or every minute. Their directories must be writable
+/// by the user the sensor runs as: checked at start, after the privilege drop, so that a sensor
+/// that cannot save fails now with the path named, not hours later at exit.
+bool outputs_writable(const Options& o) {
+    const std::string who = o.user.empty() ? std::string() : " by user " + o.user;
+    const std::array<std::pair<std::string_view, const std::string*>, 2> outputs{
+        {{"--state", &o.state_path}, {"--metrics-file", &o.metrics_file}}};
+    bool ok = true;
+    for (const auto& [flag, path] : outputs) {
+        const auto parent = std::filesystem::path(*path).parent_path();
+        const std::string dir = parent.empty() ? "." : parent.string();
+        if (!path->empty() && ::access(dir.c_str(), W_OK | X_OK) != 0) {
+            spdlog::error("{} {}: directory {} is not writable{}: {}", flag, *path, dir, who,
+                          core::errno_text(errno));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/// --state at start: learned state back, or a corrupt file moved aside with a warning.
+void load_state_file(const Options& o, app::Pipeline& pipeline, Outputs& out) {
+    if (o.state_path.empty()) {
+        return;
+    }
+    const auto loaded = app::load_state(o.state_path, pipeline.detector().inventory());
+    if (loaded.outcome == app::StateLoad::Outcome::MovedAside) {
+        const auto why = fmt::format("--state {}: {}: moved aside to {}, starting fresh",
+                                     o.state_path, loaded.reason, loaded.moved_to);
+        spdlog::warn("{}", why);
+        out.status(why);
+    }
+}
+
+/// Capture drops as the kernel and the interface report them, for the operator's log at exit.
+void report_drops(const std::vector<capture::PcapSource>& sources) {
+    for (const auto& s : sources) {
+        if (auto c = s.counters()) {
+            spdlog::info("capture on {}: {} kernel drops, {} interface drops", s.name(),
+                         c->kernel_drops, c->interface_drops);
+        }
+    }
+}
+
 /// SIGTERM or end of replay: settle, flush every sink, write metrics and state.
 void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out) {
     pipeline.finish();
@@ -385,15 +432,7 @@ int run(const Options& o) {
         const auto name = sources[i].live() ? sources[i].name() : input_name(o.read_files[i]);
         sources[i].set_interface_index(pipeline.add_interface(name));
     }
-    if (!o.state_path.empty()) {
-        const auto loaded = app::load_state(o.state_path, pipeline.detector().inventory());
-        if (loaded.outcome == app::StateLoad::Outcome::MovedAside) {
-            const auto why = fmt::format("--state {}: {}: moved aside to {}, starting fresh",
-                                         o.state_path, loaded.reason, loaded.moved_to);
-            spdlog::warn("{}", why);
-            out.status(why);
-        }
-    }
+    load_state_file(o, pipeline, out);
     const bool live_capture = !o.interfaces.empty();
     const std::string metrics_addr =
         !o.metrics_addr.empty() ? o.metrics_addr : (live_capture ? "127.0.0.1:10961" : "");
@@ -404,6 +443,9 @@ int run(const Options& o) {
     if (!o.user.empty()) {  // everything privileged is open by now
         app::drop_privileges(o.user);
         spdlog::info("running as {}", o.user);
+    }
+    if (!outputs_writable(o)) {
+        return kExitRuntime;
     }
     install_signal_handlers();
     out.status(fmt::format("printwatch {} started on {}", kVersion,
@@ -421,6 +463,7 @@ int run(const Options& o) {
                 save();
             },
             save);
+        report_drops(sources);
     } else {
         packets = replay(o, sources, pipeline, any_error);
     }

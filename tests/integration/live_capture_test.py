@@ -53,7 +53,10 @@ def live_vs_offline(ns, a, b):
     # Accepted/refused answers are immediate; unanswered ones settle after attempt_timeout.
     h.wait_for(lambda: len(h.alert_keys(h.eve_events(eve))) >= len(offline(case)), timeout=20)
     rc = procs.stop(sensor)
-    h.check("live: SIGTERM exits 0", rc == 0, sensor.stderr.read().decode()[-500:])
+    err = sensor.stderr.read().decode()
+    h.check("live: SIGTERM exits 0", rc == 0, err[-500:])
+    h.check("live: kernel and interface drops reported at exit",
+            re.search(rf"capture on {a}: \d+ kernel drops, \d+ interface drops", err), err[-300:])
     live_alerts, off_alerts = h.alert_keys(h.eve_events(eve)), offline(case)
     h.check(f"live: alerts match the offline run ({len(live_alerts)} alerts)",
             live_alerts == off_alerts and live_alerts, f"live={live_alerts}\n     | offline={off_alerts}")
@@ -111,11 +114,33 @@ def sighup_reload(ns, a, b):
             not any(e["event_type"] == "printer" for e in after))
 
 
+def privilege_trap(a):
+    """--user nobody with --state in a directory only root can write: fail at start, naming
+    the path, instead of running for hours and losing the state at exit."""
+    locked = os.path.join(WORK, "root-only")
+    os.makedirs(locked, exist_ok=True)
+    os.chmod(locked, 0o700)
+    state = os.path.join(locked, "state.json")
+    t = time.time()
+    sensor = procs.start([BIN, "-i", a, "--state", state, "--metrics-file",
+                          os.path.join(WORK, "trap.prom"), "--user", "nobody"])
+    try:
+        rc = sensor.wait(10)
+    except Exception:  # noqa: BLE001 - still running is the failure
+        rc = None
+        procs.stop(sensor)
+    err = sensor.stderr.read().decode()
+    h.check("--user: an unwritable --state directory fails at start with the path named",
+            rc == 1 and time.time() - t < 10 and f"--state {state}: directory {locked} is not writable by user nobody" in err,
+            f"rc={rc} {err[-300:]}")
+
+
 try:
     with h.veth_namespace("live") as (ns, links):
         a, b = links[0]
         live_vs_offline(ns, a, b)
         sighup_reload(ns, a, b)
+        privilege_trap(a)
 finally:
     procs.stop_all()
 h.finish()
