@@ -22,6 +22,8 @@ namespace {
 constexpr std::size_t kMaxMessage = 2048;
 constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(5);  // a returning collector is found fast
+// How long a UDP probe waits for a refusal: an ICMP error comes back within a round trip.
+constexpr auto kProbeWindow = std::chrono::milliseconds(100);
 constexpr auto kFlushWait = std::chrono::seconds(5);
 
 // RFC 5424 severities: SPEC §6 maps alert severity 1 -> warning, 2 -> notice, 3 -> info.
@@ -316,14 +318,14 @@ bool SyslogSink::connect_socket() {
     return fd_ >= 0;
 }
 
-bool SyslogSink::send_one(const std::string& message) const {
+SyslogSink::Send SyslogSink::send_one(const std::string& message) const {
     if (target_.transport == SyslogTarget::Transport::Tcp) {
         // A collector that went away has sent FIN: writing now would "succeed" into a dead
         // connection and lose the message, so look first and reconnect instead.
         std::array<char, 1> probe{};
         const ssize_t n = ::recv(fd_, probe.data(), probe.size(), MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-            return false;
+            return Send::Failed;
         }
     }
     std::string framed;
@@ -337,18 +339,39 @@ bool SyslogSink::send_one(const std::string& message) const {
         if (n < 0 && errno == EINTR) {
             continue;
         }
+        if (n < 0 && errno == ECONNREFUSED && target_.transport == SyslogTarget::Transport::Udp) {
+            return Send::Refused;
+        }
         if (n <= 0) {
-            return false;
+            return Send::Failed;
         }
         rest.remove_prefix(static_cast<std::size_t>(n));
     }
-    return true;
+    return Send::Sent;
+}
+
+SyslogSink::Send SyslogSink::attempt(const std::string& msg, bool probing) {
+    Send result = fd_ >= 0 ? send_one(msg) : Send::Failed;
+    if (result == Send::Failed) {  // collector restarted, or first message
+        result = connect_socket() ? send_one(msg) : Send::Failed;
+    }
+    if (result == Send::Sent && probing) {
+        // A probe counts as delivered only if no refusal comes back for it.
+        std::this_thread::sleep_for(kProbeWindow);
+        std::array<char, 1> byte{};
+        if (::recv(fd_, byte.data(), byte.size(), MSG_PEEK | MSG_DONTWAIT) < 0 &&
+            errno == ECONNREFUSED) {
+            result = Send::Refused;
+        }
+    }
+    return result;
 }
 
 void SyslogSink::run() {
     // A message leaves the queue only once delivered: while the collector is away the queue
     // holds up to `capacity_` messages and enqueue() drops (and counts) what does not fit.
     auto backoff = kMinBackoff;
+    bool probing = false;  // UDP after a refusal: one message at a time until one gets through
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -359,12 +382,23 @@ void SyslogSink::run() {
         const std::string msg = queue_.front();
         busy_ = true;
         lock.unlock();
-        bool ok = fd_ >= 0 && send_one(msg);
-        if (!ok) {
-            ok = connect_socket() && send_one(msg);  // collector restarted, or first message
-        }
+        const Send result = attempt(msg, probing);
+        const bool ok = result == Send::Sent;
         lock.lock();
         busy_ = false;
+        if (result == Send::Refused) {
+            // UDP gives no delivery receipt; a refusal (ICMP port unreachable) is the one loss
+            // a sender can see. Outside probing it reports a datagram already sent and counted:
+            // that one is lost, and counted. Then the sink probes, one message at a time, and
+            // keeps each message queued until a probe is not refused, so an outage loses that
+            // one datagram and the queue holds the rest.
+            if (!probing) {
+                stats_.add(dropped_);
+            }
+            probing = true;
+        } else if (ok) {
+            probing = false;
+        }
         if (ok) {
             queue_.pop_front();
             stats_.add(sent_);

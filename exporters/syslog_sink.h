@@ -59,7 +59,13 @@ class SyslogSink final : public core::EventSink {
     void enqueue(std::string message);
     void run();
     bool connect_socket();
-    bool send_one(const std::string& message) const;
+    enum class Send : std::uint8_t { Sent, Failed, Refused };
+    /// Refused: UDP only, the collector refused an earlier datagram (ICMP port unreachable,
+    /// reported on this send); that datagram is lost, this one was not sent.
+    [[nodiscard]] Send send_one(const std::string& message) const;
+    /// One delivery attempt without the lock: send, reconnect once, and for a UDP probe wait
+    /// kProbeWindow for a refusal.
+    Send attempt(const std::string& msg, bool probing);
     void close_socket();
 
     SyslogTarget target_;
