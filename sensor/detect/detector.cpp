@@ -196,14 +196,14 @@ void Detector::advance(Timestamp now) {
     }
 }
 
-void Detector::check_unknown_client(Flow& flow, Timestamp ts) {
+bool Detector::check_unknown_client(Flow& flow, Timestamp ts) {
     if (!config_->has_trusted_clients() && inventory_.learning_start &&
         ts - *inventory_.learning_start < config_->learning.period) {
-        inventory_.learn_client(flow.client, mac_of(flow, false), ts);
-        return;
+        // Learned clients are trusted; one the full client table refused is not.
+        return inventory_.learn_client(flow.client, mac_of(flow, false), ts);
     }
     if (trusted(flow)) {
-        return;
+        return true;
     }
     Object details{{"service", core::to_string(flow.service)}};
     details.emplace_back("client_mac",
@@ -215,6 +215,7 @@ void Detector::check_unknown_client(Flow& flow, Timestamp ts) {
         &flow, sid::kUnknownClient,
         {sid::kUnknownClient, flow.client, flow.server, static_cast<std::uint8_t>(flow.service), 0},
         flow.client, std::move(details), ts);
+    return false;
 }
 
 void Detector::start_attempt(Flow& flow, Timestamp ts) {
@@ -249,8 +250,7 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
     if (inbound) {
         start_attempt(flow, pkt.ts);
     } else if (client_inside) {
-        check_unknown_client(flow, pkt.ts);
-        if (trusted(flow)) {
+        if (check_unknown_client(flow, pkt.ts)) {
             return;  // a CUPS/SANE host using 9100, 8611 and 8612 of a printer is not scanning
         }
     }

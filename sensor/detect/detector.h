@@ -63,7 +63,8 @@ class Detector {
     void on_opening(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt);
     /// A packet from the server side: printer learning and the attempt's outcome.
     void on_answer(core::Flow& flow, const core::DecodedPacket& pkt);
-    void check_unknown_client(core::Flow& flow, core::Timestamp ts);
+    /// Learns the client (learning period) or alerts on it (untrusted); true when it is trusted.
+    bool check_unknown_client(core::Flow& flow, core::Timestamp ts);
     void start_attempt(core::Flow& flow, core::Timestamp ts);
     /// Settles as unanswered the pending attempts whose deadline is at or before `now`, or all
     /// of them with `everything` (end of run).
