@@ -64,6 +64,12 @@ void AlertGate::count_emitted(std::string_view kind) {
     stats_.add(emitted_series(kind));
 }
 
+void AlertGate::start_minute(std::int64_t minute) noexcept {
+    minute_ = minute;
+    in_minute_ = 0;
+    lane_in_minute_ = 0;
+}
+
 bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
                       core::Timestamp ts) {
     core::Timestamp* last = last_.touch(key);
@@ -73,10 +79,7 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
     }
     const std::int64_t minute = ts.usec / kMinuteUsec;
     if (minute != minute_) {
-        // roll() normally runs first; this only keeps the budget right if it did not.
-        minute_ = minute;
-        in_minute_ = 0;
-        lane_in_minute_ = 0;
+        start_minute(minute);  // roll() normally runs first; this keeps the budget right if not
     }
     SourceMinute* src = alerted_.touch(source);
     if (src != nullptr && src->minute != minute) {
@@ -145,9 +148,7 @@ std::optional<FloodSummary> AlertGate::roll(core::Timestamp now, bool final) {
         }
         out = std::move(s);
     }
-    minute_ = minute;
-    in_minute_ = 0;
-    lane_in_minute_ = 0;
+    start_minute(minute);
     flood_suppressed_ = 0;
     flood_by_kind_.clear();
     flood_sources_.clear();

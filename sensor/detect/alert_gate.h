@@ -67,6 +67,8 @@ class AlertGate {
     void count_emitted(std::string_view kind);
 
   private:
+    /// A new minute of the budget: its counts start again.
+    void start_minute(std::int64_t minute) noexcept;
     core::SeriesId emitted_series(std::string_view kind);
     core::SeriesId suppressed_series(std::string_view kind);
 
