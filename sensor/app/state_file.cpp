@@ -48,9 +48,7 @@ std::optional<core::MacAddr> opt_mac(const nlohmann::json& j) {
     }
     return core::MacAddr::parse(text_of(j.at("mac")));
 }
-}  // namespace
 
-namespace {
 /// Everything a state file holds, parsed and validated before any of it is applied.
 struct StateData {
     std::optional<core::Timestamp> learning_start;
@@ -72,8 +70,7 @@ bool read_all(const std::string& path, std::string& text) {
 
 StateData parse_state(const std::string& text) {
     StateData d;
-    std::istringstream in(text);
-    const auto j = nlohmann::json::parse(in);
+    const auto j = nlohmann::json::parse(text);
     if (j.at("version").get<int>() != kStateVersion) {
         throw std::runtime_error("unsupported state version");
     }
