@@ -318,13 +318,21 @@ bool SyslogSink::connect_socket() {
     return fd_ >= 0;
 }
 
+int SyslogSink::pending_error() const {
+    std::array<char, 1> byte{};
+    const ssize_t n = ::recv(fd_, byte.data(), byte.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) {
+        return ECONNRESET;  // the peer closed (TCP FIN)
+    }
+    return n < 0 ? errno : 0;
+}
+
 SyslogSink::Send SyslogSink::send_one(const std::string& message) const {
     if (target_.transport == SyslogTarget::Transport::Tcp) {
         // A collector that went away has sent FIN: writing now would "succeed" into a dead
         // connection and lose the message, so look first and reconnect instead.
-        std::array<char, 1> probe{};
-        const ssize_t n = ::recv(fd_, probe.data(), probe.size(), MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        const int pending = pending_error();
+        if (pending != 0 && pending != EAGAIN && pending != EWOULDBLOCK) {
             return Send::Failed;
         }
     }
@@ -358,9 +366,7 @@ SyslogSink::Send SyslogSink::attempt(const std::string& msg, bool probing) {
     if (result == Send::Sent && probing) {
         // A probe counts as delivered only if no refusal comes back for it.
         std::this_thread::sleep_for(kProbeWindow);
-        std::array<char, 1> byte{};
-        if (::recv(fd_, byte.data(), byte.size(), MSG_PEEK | MSG_DONTWAIT) < 0 &&
-            errno == ECONNREFUSED) {
+        if (pending_error() == ECONNREFUSED) {
             result = Send::Refused;
         }
     }

@@ -63,6 +63,10 @@ class SyslogSink final : public core::EventSink {
     /// Refused: UDP only, the collector refused an earlier datagram (ICMP port unreachable,
     /// reported on this send); that datagram is lost, this one was not sent.
     [[nodiscard]] Send send_one(const std::string& message) const;
+    /// What a non-blocking peek at the socket reports without consuming anything: EAGAIN when
+    /// all is quiet, ECONNRESET when the peer closed, the socket's pending error (ECONNREFUSED
+    /// after an ICMP port unreachable), or 0 when data is waiting.
+    [[nodiscard]] int pending_error() const;
     /// One delivery attempt without the lock: send, reconnect once, and for a UDP probe wait
     /// kProbeWindow for a refusal.
     Send attempt(const std::string& msg, bool probing);
