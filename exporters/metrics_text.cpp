@@ -44,10 +44,8 @@ void append_number(std::string& out, double v) {
 
 std::string render_metrics_text(const core::Stats& stats) {
     std::string out;
-    for (const auto& fam : stats.families()) {
-        if (fam.series.empty()) {
-            continue;
-        }
+    // Every family, even one with no series yet, so HELP and TYPE are always there.
+    stats.visit_families([&](const core::Stats::Family& fam) {
         out.append("# HELP ").append(fam.name).append(" ").append(fam.help).append("\n");
         out.append("# TYPE ").append(fam.name).append(
             fam.type == core::MetricType::Counter ? " counter\n" : " gauge\n");
@@ -72,7 +70,7 @@ std::string render_metrics_text(const core::Stats& stats) {
             append_number(out, s.value.load(std::memory_order_relaxed));
             out.push_back('\n');
         }
-    }
+    });
     return out;
 }
 

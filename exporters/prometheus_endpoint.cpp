@@ -17,10 +17,8 @@ class StatsCollectable final : public prometheus::Collectable {
 
     std::vector<prometheus::MetricFamily> Collect() const override {
         std::vector<prometheus::MetricFamily> out;
-        for (const auto& fam : stats_.families()) {
-            if (fam.series.empty()) {
-                continue;
-            }
+        // Every family, even one with no series yet, so HELP and TYPE are always there.
+        stats_.visit_families([&](const core::Stats::Family& fam) {
             prometheus::MetricFamily mf;
             mf.name = fam.name;
             mf.help = fam.help;
@@ -41,7 +39,7 @@ class StatsCollectable final : public prometheus::Collectable {
                 mf.metric.push_back(std::move(m));
             }
             out.push_back(std::move(mf));
-        }
+        });
         return out;
     }
 

@@ -2,8 +2,10 @@
 # The whole test suite, as CI runs it (.ci/run calls this after install-deps.sh):
 #   1. gcc build with warnings as errors, every CTest test (unit, golden, CLI, integration);
 #   2. clang ASan+UBSan build, the same tests;
-#   3. source gates: clang-format, clang-tidy, and the dissector dependency/byte-access rules.
-# PRINTWATCH_SKIP_ASAN=1 skips stage 2 for a quick local loop.
+#   3. clang TSan build, the tests where threads meet (integration: live capture, the /metrics
+#      server under a scrape storm, the syslog sender threads; the lab);
+#   4. source gates: clang-format, clang-tidy, and the dissector dependency/byte-access rules.
+# PRINTWATCH_SKIP_ASAN=1 skips stages 2 and 3 for a quick local loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -31,4 +33,12 @@ if [ "${PRINTWATCH_SKIP_ASAN:-0}" != 1 ]; then
   cmake --preset asan
   cmake --build --preset asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs"
+fi
+
+if [ "${PRINTWATCH_SKIP_ASAN:-0}" != 1 ]; then
+  echo "== tsan build (clang, ThreadSanitizer) and the threaded tests"
+  cmake --preset tsan
+  cmake --build --preset tsan -j "$jobs"
+  ctest --preset tsan -R "^unit/" -j "$jobs"
+  ctest --preset tsan -L integration
 fi

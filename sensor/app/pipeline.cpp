@@ -220,16 +220,16 @@ void Pipeline::write_stats(Timestamp ts) {
     // record they would make a replay's output depend on which sinks ran and how they fared.
     // They stay in the metrics.
     constexpr std::string_view kOutputs = "printwatch_output_";
-    for (const auto& fam : stats_.families()) {
+    stats_.visit_families([&](const core::Stats::Family& fam) {
         if (fam.series.empty() || fam.name == "printwatch_build_info" ||
             std::string_view(fam.name).starts_with(kOutputs)) {
-            continue;
+            return;
         }
         const std::string name = fam.name.substr(kPrefix.size());
         const auto& first = stats_.series_at(fam.series.front());
         if (fam.series.size() == 1 && first.labels.empty()) {
             e.body.emplace_back(name, first.value.load());
-            continue;
+            return;
         }
         // Labelled families: only non-zero series, keyed "label=value,...", to stay readable.
         core::Object by_label;
@@ -246,7 +246,7 @@ void Pipeline::write_stats(Timestamp ts) {
             by_label.emplace_back(k, v);
         }
         e.body.emplace_back(name, std::move(by_label));
-    }
+    });
     sink_.write(e);
 }
 

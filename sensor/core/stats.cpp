@@ -5,7 +5,14 @@
 
 namespace printwatch::core {
 
+Stats::~Stats() {
+    for (auto& c : chunks_) {
+        delete[] c.load(std::memory_order_relaxed);
+    }
+}
+
 FamilyId Stats::family(std::string name, std::string help, MetricType type) {
+    const std::lock_guard lock(mutex_);
     for (std::uint32_t i = 0; i < families_.size(); ++i) {
         if (families_[i].name == name) {
             if (families_[i].type != type) {
@@ -18,41 +25,57 @@ FamilyId Stats::family(std::string name, std::string help, MetricType type) {
     return {static_cast<std::uint32_t>(families_.size() - 1)};
 }
 
-SeriesId Stats::series(FamilyId family, Labels labels) {
-    auto& fam = families_.at(family.index);
-    for (auto idx : fam.series) {
-        if (series_[idx].labels == labels) {
-            return {idx};
-        }
+namespace {
+// Length-prefixed, so no label text (a printer's configured name, say) can make two label
+// sets share a key.
+std::string index_key(std::uint32_t family, const Labels& labels) {
+    std::string key = std::to_string(family);
+    for (const auto& [k, v] : labels) {
+        key.append(1, ';').append(std::to_string(k.size())).append(1, ':').append(k);
+        key.append(1, ';').append(std::to_string(v.size())).append(1, ':').append(v);
     }
-    series_.emplace_back();
-    series_.back().family = family.index;
-    series_.back().labels = std::move(labels);
-    const auto idx = static_cast<std::uint32_t>(series_.size() - 1);
-    fam.series.push_back(idx);
+    return key;
+}
+}  // namespace
+
+SeriesId Stats::series(FamilyId family, Labels labels) {
+    const std::lock_guard lock(mutex_);
+    auto& fam = families_.at(family.index);
+    auto key = index_key(family.index, labels);
+    if (auto it = index_.find(key); it != index_.end()) {
+        return {it->second};
+    }
+    if (series_count_ == kMaxSeries) {
+        return {};
+    }
+    const std::uint32_t idx = series_count_;
+    auto& chunk = chunks_[idx / kChunkSize];
+    if (chunk.load(std::memory_order_relaxed) == nullptr) {
+        chunk.store(new Series[kChunkSize],
+                    std::memory_order_release);  // NOLINT(cppcoreguidelines-owning-memory)
+    }
+    Series& s = at(idx);
+    s.family = family.index;
+    s.labels = std::move(labels);
+    ++series_count_;
+    index_.emplace(std::move(key), idx);
+    fam.series.push_back(idx);  // published to readers, who take mutex_
     return {idx};
 }
 
-void Stats::for_each(const std::function<void(const Family&, const Series&)>& fn) const {
-    for (const auto& fam : families_) {
-        for (auto idx : fam.series) {
-            fn(fam, series_[idx]);
-        }
-    }
-}
-
 double Stats::value(const std::string& family_name, const Labels& labels) const {
-    for (const auto& fam : families_) {
+    double found = 0.0;
+    visit_families([&](const Family& fam) {
         if (fam.name != family_name) {
-            continue;
+            return;
         }
         for (auto idx : fam.series) {
-            if (series_[idx].labels == labels) {
-                return series_[idx].value.load(std::memory_order_relaxed);
+            if (at(idx).labels == labels) {
+                found = at(idx).value.load(std::memory_order_relaxed);
             }
         }
-    }
-    return 0.0;
+    });
+    return found;
 }
 
 }  // namespace printwatch::core

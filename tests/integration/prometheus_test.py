@@ -6,6 +6,10 @@ sensors, each capturing on its own veth pair fed by tcpreplay from a test namesp
   capture, per sensor (the multi-sensor case), and the exposure gauge of the exposed printers.
 - `promtool check metrics` is clean on the endpoint's output.
 - Every metric name used in a dashboard panel query exists in the sensor's output.
+- Scrape storm: thousands of scrapes from 8 threads while tcpreplay teaches a third sensor
+  400 new printers (each registers per-printer series while /metrics is being read). Every
+  scrape is complete, the counts are right afterwards, and the sensor exits cleanly; in the
+  tsan build, TSan reports nothing (it would print a WARNING and exit 66).
 usage: prometheus_test.py PRINTWATCH REPO_ROOT
 """
 import json
@@ -13,6 +17,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,6 +29,41 @@ WORK = h.workdir("prom")
 procs = h.Processes()
 CASES = ["inbound-outcomes", "alert-flood"]
 EXPECTED_ATTEMPTS = {"inbound-outcomes": 8, "alert-flood": 30}
+
+
+STORM_ROUNDS = 5
+STORM_PRINTERS = 400  # per round, each round new printers: 2,000 in all (limits.printers 4096)
+STORM_SCRAPES = 2000
+SAMPLE = re.compile(r"^[a-z_:]+(\{[^}]*\})? (-?[0-9.e+]+|Nan|[+-]Inf)$")
+
+
+def storm_capture(path, rnd):
+    """SYNs from outside to 400 new printers on 9100, each answered by a SYN-ACK: 400 exposed
+    printers, so 400 rounds of per-printer series registration during the replay."""
+    from scapy.all import IP, TCP, Ether, wrpcap  # noqa: PLC0415 - only this check needs scapy
+    pkts = []
+    for i in range(STORM_PRINTERS):
+        n = rnd * STORM_PRINTERS + i
+        printer = f"10.9.{n // 250}.{n % 250 + 1}"
+        client = f"198.51.100.{i % 200 + 1}"
+        syn = Ether() / IP(src=client, dst=printer) / TCP(sport=40000 + i, dport=9100, flags="S", seq=1)
+        ack = Ether() / IP(src=printer, dst=client) / TCP(sport=9100, dport=40000 + i, flags="SA", seq=7, ack=2)
+        pkts += [syn, ack]
+    wrpcap(path, pkts)
+
+
+def complete_scrape(text):
+    lines = text.splitlines()
+    return (text.endswith("\n") and any(x.startswith("printwatch_build_info{") for x in lines)
+            and all(x.startswith("# ") or SAMPLE.match(x) for x in lines))
+
+
+def scrape_storm(port, stop, results):
+    while not stop.is_set():
+        try:
+            results.append(complete_scrape(h.http_get(f"http://127.0.0.1:{port}/metrics", timeout=10)))
+        except Exception:  # noqa: BLE001 - a failed scrape is what the check counts
+            results.append(False)
 
 
 def query(prom_port, expr):
@@ -85,6 +126,41 @@ try:
                 "last_packet_timestamp_seconds"]
         absent = [m for m in spec if f"printwatch_{m}" not in names_out]
         h.check("every metric of SPEC §7 is served", not absent, str(absent))
+
+    with h.veth_namespace("storm", pairs=1) as (ns, links):
+        a, b = links[0]
+        pcaps = [os.path.join(WORK, f"storm{r}.pcap") for r in range(STORM_ROUNDS)]
+        for r, pcap in enumerate(pcaps):
+            storm_capture(pcap, r)
+        port = h.free_port()
+        sensor = procs.start([BIN, "-i", a, "--metrics", f"127.0.0.1:{port}"])
+        h.check("storm sensor serves /metrics",
+                h.wait_for(lambda: "printwatch_build_info" in h.http_get(f"http://127.0.0.1:{port}/metrics"), timeout=30))
+        stop, results = threading.Event(), []
+        threads = [threading.Thread(target=scrape_storm, args=(port, stop, results)) for _ in range(8)]
+        for t in threads:
+            t.start()
+        replays_ok = all(h.tcpreplay(ns, b, pcap, ["--pps=200"]).returncode == 0 for pcap in pcaps)
+        h.wait_for(lambda: len(results) >= STORM_SCRAPES, timeout=180)
+        stop.set()
+        for t in threads:
+            t.join()
+        h.check(f"storm: {STORM_ROUNDS} replays of {STORM_PRINTERS} new printers at 200 packets/s", replays_ok)
+        ok = sum(results)
+        h.check(f"storm: {len(results)} scrapes while the printers were learned, all complete",
+                len(results) >= STORM_SCRAPES and ok == len(results), f"{ok} of {len(results)} complete")
+        want = STORM_ROUNDS * STORM_PRINTERS
+
+        def exposed_now():
+            text = h.http_get(f"http://127.0.0.1:{port}/metrics")
+            return len(re.findall(r"^printwatch_printer_exposed\{[^}]*\} 1$", text, re.M))
+        h.wait_for(lambda: exposed_now() == want, timeout=20)  # the last packets may be in flight
+        exposed = exposed_now()
+        h.check(f"storm: all {want} printers are exposed afterwards", exposed == want, str(exposed))
+        rc = procs.stop(sensor)
+        err = sensor.stderr.read().decode(errors="replace")
+        h.check("storm: the sensor exits 0 with no ThreadSanitizer report",
+                rc == 0 and "ThreadSanitizer" not in err, f"exit {rc}: {err[-2000:]}")
 finally:
     procs.stop_all()
 h.finish()
