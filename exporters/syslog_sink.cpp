@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <netdb.h>
+#include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -24,7 +25,16 @@ constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(5);  // a returning collector is found fast
 // How long a UDP probe waits for a refusal: an ICMP error comes back within a round trip.
 constexpr auto kProbeWindow = std::chrono::milliseconds(100);
+// Shutdown drains the queue for at most this long, then drops and counts what is left: a
+// stuck collector (stopped, or its buffers full) must never hold SIGTERM hostage.
 constexpr auto kFlushWait = std::chrono::seconds(5);
+// A connect to a collector that does not answer SYNs gives up after this (the kernel would
+// retry for about two minutes).
+constexpr auto kConnectTimeout = std::chrono::seconds(3);
+// Blocking waits poll in slices this long so close() can interrupt them.
+constexpr int kPollSliceMs = 100;
+// While running, a send waits for a slow collector this long before reconnecting.
+constexpr auto kSendPatience = std::chrono::hours(1);
 
 // RFC 5424 severities: SPEC §6 maps alert severity 1 -> warning, 2 -> notice, 3 -> info.
 int syslog_severity(const core::EveEvent& e) {
@@ -235,14 +245,23 @@ SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config,
 }
 
 SyslogSink::~SyslogSink() {
-    flush();
+    close();
+}
+
+std::size_t SyslogSink::close() {
+    if (!worker_.joinable()) {
+        return 0;
+    }
+    drain();
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    abort_.store(true);  // a send or connect still blocked gives up within one poll slice
     wake_.notify_all();
     worker_.join();
     close_socket();
+    return dropped_at_close_;
 }
 
 void SyslogSink::write(const core::EveEvent& event) {
@@ -272,7 +291,7 @@ void SyslogSink::enqueue(std::string message) {
     wake_.notify_one();
 }
 
-void SyslogSink::flush() {
+void SyslogSink::drain() {
     std::unique_lock lock(mutex_);
     drained_.wait_for(lock, kFlushWait, [this] { return queue_.empty() && !busy_; });
 }
@@ -308,14 +327,46 @@ bool SyslogSink::connect_socket() {
         return false;
     }
     for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-        fd_ = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd_ >= 0 && ::connect(fd_, ai->ai_addr, ai->ai_addrlen) == 0) {
+        fd_ = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                       ai->ai_protocol);
+        if (fd_ >= 0 && connect_bounded(ai->ai_addr, ai->ai_addrlen)) {
             break;
         }
         close_socket();
     }
     ::freeaddrinfo(res);
     return fd_ >= 0;
+}
+
+bool SyslogSink::wait_writable(std::chrono::milliseconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!abort_.load()) {
+        pollfd p{fd_, POLLOUT, 0};
+        const int n = ::poll(&p, 1, kPollSliceMs);
+        if (n > 0) {
+            return true;  // writable, or an error that the next send reports
+        }
+        if (n < 0 && errno != EINTR) {
+            return false;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+    }
+    return false;
+}
+
+bool SyslogSink::connect_bounded(const sockaddr* addr, socklen_t len) const {
+    if (::connect(fd_, addr, len) == 0) {
+        return true;
+    }
+    if (errno != EINPROGRESS ||
+        !wait_writable(std::chrono::duration_cast<std::chrono::milliseconds>(kConnectTimeout))) {
+        return false;
+    }
+    int err = 0;
+    socklen_t err_len = sizeof(err);
+    return ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &err_len) == 0 && err == 0;
 }
 
 int SyslogSink::pending_error() const {
@@ -343,8 +394,17 @@ SyslogSink::Send SyslogSink::send_one(const std::string& message) const {
         data = &framed;
     }
     for (std::string_view rest(*data); !rest.empty();) {
-        const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
+        // Non-blocking, so a collector that stopped reading blocks only until close() says
+        // stop: while running the sink waits as long as it takes (nothing is lost while the
+        // queue has room).
+        const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!wait_writable(kSendPatience)) {
+                return Send::Failed;
+            }
             continue;
         }
         if (n < 0 && errno == ECONNREFUSED && target_.transport == SyslogTarget::Transport::Udp) {
@@ -381,9 +441,14 @@ void SyslogSink::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) {
+        if (queue_.empty() || abort_.load()) {
+            // Stopping: with nothing left, or past the flush budget, when what is left is lost
+            // and counted.
+            dropped_at_close_ = queue_.size();
+            stats_.add(dropped_, static_cast<double>(queue_.size()));
+            queue_.clear();
             drained_.notify_all();
-            return;  // stopping with nothing left
+            return;
         }
         const std::string msg = queue_.front();
         busy_ = true;
@@ -417,6 +482,7 @@ void SyslogSink::run() {
         close_socket();
         if (stopping_) {
             // Shutting down with the collector unreachable: what is left is lost, and counted.
+            dropped_at_close_ = queue_.size();
             stats_.add(dropped_, static_cast<double>(queue_.size()));
             queue_.clear();
             drained_.notify_all();

@@ -13,12 +13,15 @@
 #include "core/event.h"
 #include "core/stats.h"
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 
 namespace printwatch::exporters {
@@ -50,13 +53,20 @@ class SyslogSink final : public core::EventSink {
     SyslogSink& operator=(const SyslogSink&) = delete;
 
     void write(const core::EveEvent& event) override;
-    /// Waits (bounded) for the queue to drain: used at shutdown so SIGTERM delivers what it can.
-    void flush() override;
+    /// Nothing to do: the worker sends as soon as it can. Draining is close()'s job, once, at
+    /// shutdown, within its budget (a flush per sink would spend that budget more than once).
+    void flush() override {}
+    /// Bounded shutdown: drains for at most a few seconds, then interrupts a blocked send or
+    /// connect, drops what is left and counts it. Returns how many messages were dropped.
+    /// Idempotent; the destructor calls it.
+    std::size_t close();
     /// A STATUS message (start, stop, reload) from the application.
     void status(const std::string& text, core::Timestamp ts);
 
   private:
     void enqueue(std::string message);
+    /// Waits at most kFlushWait for the queue to empty.
+    void drain();
     void run();
     bool connect_socket();
     enum class Send : std::uint8_t { Sent, Failed, Refused };
@@ -71,6 +81,9 @@ class SyslogSink final : public core::EventSink {
     /// kProbeWindow for a refusal.
     Send attempt(const std::string& msg, bool probing);
     void close_socket();
+    /// Waits until the socket is writable, `limit` passes, or close() aborts.
+    [[nodiscard]] bool wait_writable(std::chrono::milliseconds limit) const;
+    [[nodiscard]] bool connect_bounded(const sockaddr* addr, socklen_t len) const;
 
     SyslogTarget target_;
     int facility_;
@@ -86,6 +99,8 @@ class SyslogSink final : public core::EventSink {
     std::deque<std::string> queue_;
     bool stopping_ = false;
     bool busy_ = false;
+    std::atomic<bool> abort_{false};
+    std::size_t dropped_at_close_ = 0;  // written by the worker before it ends
     int fd_ = -1;
     std::thread worker_;
 };

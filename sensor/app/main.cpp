@@ -163,7 +163,10 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
                 ++n;
                 continue;
             }
-            if (st == capture::ReadStatus::Error) {
+            if (st == capture::ReadStatus::Error && g_stop != 0) {
+                // SIGTERM interrupted the read (stdin, a pipe): a stop, not a damaged file.
+                spdlog::info("-r {}: stopped by signal after {} packets", o.read_files[i], n);
+            } else if (st == capture::ReadStatus::Error) {
                 any_error = true;
                 pipeline.count_capture_error(static_cast<std::uint16_t>(i));
                 spdlog::error("-r {}: {} (after {} packets; the packets before it were processed)",
@@ -396,6 +399,16 @@ void report_drops(const std::vector<capture::PcapSource>& sources) {
 void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out) {
     pipeline.finish();
     out.status("printwatch stopping");
+    if (out.syslog) {
+        // Bounded: a stuck collector costs at most a few seconds, and what it did not take is
+        // counted before the metrics are written.
+        if (const auto lost = out.syslog->close(); lost > 0) {
+            spdlog::warn(
+                "--syslog {}: {} messages not delivered at shutdown (collector not "
+                "accepting); counted in printwatch_output_errors_total",
+                o.syslog_url, lost);
+        }
+    }
     out.fanout.flush();
     if (!o.metrics_file.empty()) {
         exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
