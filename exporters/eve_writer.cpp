@@ -5,9 +5,16 @@
 #include "core/text.h"
 #include "json_text.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <stdexcept>
+#include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace printwatch::exporters {
 
@@ -88,41 +95,137 @@ std::string serialize(const core::EveEvent& e) {
     return out;
 }
 
-EveFileSink::EveFileSink(const std::string& path, core::Stats& stats) : stats_(stats) {
+EveFileSink::EveFileSink(const std::string& path, core::Stats& stats, StatusFn status)
+    : path_(path), stats_(stats), status_(std::move(status)) {
     errors_ = stats.series(
         stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
                      core::MetricType::Counter),
         {{"sink", "eve"}});
-    if (path == "-") {
-        file_ = stdout;
-        return;
+    buffer_.reserve(kFlushAt * 2);
+    fd_ = open_path();
+}
+
+int EveFileSink::open_path() const {
+    if (path_ == "-") {
+        return STDOUT_FILENO;
     }
-    file_ = std::fopen(path.c_str(), "a");
-    if (file_ == nullptr) {
-        throw std::runtime_error("--eve " + path + ": " + core::errno_text(errno));
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw std::runtime_error("--eve " + path_ + ": " + core::errno_text(errno));
     }
-    owned_ = true;
+    return fd;
 }
 
 EveFileSink::~EveFileSink() {
-    flush();
-    if (owned_) {
-        static_cast<void>(std::fclose(file_));  // flushed above; nothing left to report
+    finish();
+    close_file();
+}
+
+void EveFileSink::finish() {
+    write_out();
+    drop_unwritten("at exit");
+    status_ = nullptr;
+}
+
+void EveFileSink::close_file() {
+    if (fd_ >= 0 && fd_ != STDOUT_FILENO) {
+        static_cast<void>(::close(fd_));  // written above; nothing left to report
     }
+    fd_ = -1;
 }
 
 void EveFileSink::write(const core::EveEvent& event) {
     line_ = serialize(event);
     line_.push_back('\n');
-    if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) {
+    if (buffer_.size() + line_.size() > kMaxBuffered) {
+        ++lost_;  // writes are failing and the buffer is full: this whole record is lost
         stats_.add(errors_);
+        return;
+    }
+    buffer_.append(line_);
+    if (buffer_.size() >= kFlushAt) {
+        write_out();
     }
 }
 
 void EveFileSink::flush() {
-    if (std::fflush(file_) != 0) {
-        stats_.add(errors_);
+    write_out();
+}
+
+void EveFileSink::write_out() {
+    std::size_t done = 0;
+    while (done < buffer_.size()) {
+        const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            last_errno_ = n < 0 ? errno : ENOSPC;
+            break;
+        }
+        done += static_cast<std::size_t>(n);
     }
+    // What reached the file leaves the buffer; the rest (maybe the tail of a record) stays,
+    // so the next attempt continues exactly where this one stopped.
+    if (done > 0) {
+        const auto last_nl = std::string_view(buffer_.data(), done).rfind('\n');
+        front_written_ =
+            last_nl == std::string_view::npos ? front_written_ + done : done - (last_nl + 1);
+        buffer_.erase(0, done);
+    }
+    const bool failed = !buffer_.empty();
+    if (failed && !failing_) {
+        failing_ = true;
+        lost_at_failure_ = lost_;
+        if (status_) {
+            status_(
+                fmt::format("eve output {} failing: {}; holding whole records (up to {} MiB) "
+                            "and retrying",
+                            path_, core::errno_text(last_errno_), kMaxBuffered >> 20));
+        }
+    } else if (!failed && failing_) {
+        failing_ = false;
+        if (status_) {
+            status_(fmt::format("eve output {} recovered; {} records lost while it failed", path_,
+                                lost_ - lost_at_failure_));
+        }
+    }
+}
+
+void EveFileSink::drop_unwritten(const char* why) {
+    if (buffer_.empty()) {
+        return;
+    }
+    // A record cut off in the file is taken back out, so the file ends on a whole line (a
+    // pipe cannot be truncated: there the reader sees the cut, and the count says so).
+    if (front_written_ > 0 && fd_ != STDOUT_FILENO) {
+        struct stat st {};
+        if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+            static_cast<std::size_t>(st.st_size) >= front_written_) {
+            static_cast<void>(::ftruncate(fd_, st.st_size - static_cast<off_t>(front_written_)));
+        }
+    }
+    const auto records =
+        static_cast<std::uint64_t>(std::count(buffer_.begin(), buffer_.end(), '\n'));
+    lost_ += records;
+    stats_.add(errors_, static_cast<double>(records));
+    if (status_) {
+        status_(
+            fmt::format("eve output {}: {} records could not be written {}", path_, records, why));
+    }
+    buffer_.clear();
+    front_written_ = 0;
+}
+
+void EveFileSink::reopen() {
+    write_out();
+    if (path_ == "-") {
+        return;
+    }
+    const int fd = open_path();  // throws, naming the path; the old file stays in use
+    drop_unwritten("before reopening");
+    close_file();
+    fd_ = fd;
 }
 
 }  // namespace printwatch::exporters

@@ -4,6 +4,8 @@
 #include "core/text.h"
 #include "json_text.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -220,7 +222,8 @@ std::string format_rfc5424(const core::EveEvent& e, int facility, const std::str
 }
 
 SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config, core::Stats& stats)
-    : facility_(syslog_facility(config.facility)),
+    : url_(url),
+      facility_(syslog_facility(config.facility)),
       capacity_(config.queue),
       pid_(static_cast<int>(::getpid())),
       stats_(stats) {
@@ -438,6 +441,8 @@ void SyslogSink::run() {
     // holds up to `capacity_` messages and enqueue() drops (and counts) what does not fit.
     auto backoff = kMinBackoff;
     bool probing = false;  // UDP after a refusal: one message at a time until one gets through
+    bool failing = false;  // one status line when delivery starts failing, one when it recovers
+    double dropped_before = 0;
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -469,6 +474,16 @@ void SyslogSink::run() {
             probing = true;
         } else if (ok) {
             probing = false;
+        }
+        if (ok && failing) {
+            failing = false;
+            spdlog::info("--syslog {} recovered; {} messages lost while it failed", url_,
+                         stats_.get(dropped_) - dropped_before);
+        } else if (!ok && !failing && !stopping_) {
+            failing = true;
+            dropped_before = stats_.get(dropped_);
+            spdlog::warn("--syslog {} failing; holding up to {} messages and retrying", url_,
+                         capacity_);
         }
         if (ok) {
             queue_.pop_front();

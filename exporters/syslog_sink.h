@@ -85,6 +85,7 @@ class SyslogSink final : public core::EventSink {
     [[nodiscard]] bool wait_writable(std::chrono::milliseconds limit) const;
     [[nodiscard]] bool connect_bounded(const sockaddr* addr, socklen_t len) const;
 
+    std::string url_;
     SyslogTarget target_;
     int facility_;
     std::size_t capacity_;

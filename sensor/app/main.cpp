@@ -290,14 +290,27 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
 }
 
 /// Where events go: EVE (filtered by --eve-types) and, with --syslog, the syslog sink.
+/// The syslog sink is declared first so it outlives the EVE sink, whose status lines it
+/// carries.
 struct Outputs {
-    Outputs(const Options& o, const core::SensorConfig& config, core::Stats& stats)
-        : eve(o.eve_path.empty() ? std::unique_ptr<core::EventSink>(std::make_unique<NullSink>())
-                                 : std::make_unique<exporters::EveFileSink>(o.eve_path, stats)),
-          filtered(*eve, o.eve_types) {
-        fanout.add(filtered);
+    Outputs(const Options& o, const core::SensorConfig& config, core::Stats& stats) {
         if (!o.syslog_url.empty()) {
             syslog = std::make_unique<exporters::SyslogSink>(o.syslog_url, config.syslog, stats);
+        }
+        if (o.eve_path.empty()) {
+            eve = std::make_unique<NullSink>();
+        } else {
+            auto file = std::make_unique<exporters::EveFileSink>(o.eve_path, stats,
+                                                                 [this](const std::string& text) {
+                                                                     spdlog::warn("{}", text);
+                                                                     status(text);
+                                                                 });
+            eve_file = file.get();
+            eve = std::move(file);
+        }
+        filtered.emplace(*eve, o.eve_types);
+        fanout.add(*filtered);
+        if (syslog) {
             fanout.add(*syslog);
         }
     }
@@ -306,10 +319,11 @@ struct Outputs {
             syslog->status(text, wall_clock());  // STATUS is about the process, not the packets
         }
     }
-    std::unique_ptr<core::EventSink> eve;
-    TypeFilterSink filtered;
-    exporters::FanoutSink fanout;
     std::unique_ptr<exporters::SyslogSink> syslog;
+    std::unique_ptr<core::EventSink> eve;
+    exporters::EveFileSink* eve_file = nullptr;  // eve, when it is a file
+    std::optional<TypeFilterSink> filtered;
+    exporters::FanoutSink fanout;
 };
 
 void register_process_metrics(core::Stats& stats) {
@@ -399,6 +413,9 @@ void report_drops(const std::vector<capture::PcapSource>& sources) {
 void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out) {
     pipeline.finish();
     out.status("printwatch stopping");
+    if (out.eve_file != nullptr) {
+        out.eve_file->finish();  // before syslog closes: it may report records it lost
+    }
     if (out.syslog) {
         // Bounded: a stuck collector costs at most a few seconds, and what it did not take is
         // counted before the metrics are written.

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -135,3 +136,21 @@ def alert_keys(events):
 
 def workdir(tag):
     return tempfile.mkdtemp(prefix=f"printwatch-{tag}-")
+
+
+def pcap_header():
+    return struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+
+
+def attempts(batch, count):
+    """`count` accepted inbound attempts (SYN, SYN-ACK) from distinct outside sources."""
+    from scapy.all import IP, TCP, Ether
+    out = b""
+    for i in range(count):
+        src = f"198.{51 + i // 250}.{100 + batch}.{i % 250 + 1}"
+        t = 1700000000 + batch * 100 + i
+        for k, p in enumerate([Ether() / IP(src=src, dst="10.1.0.50") / TCP(sport=5000 + i, dport=9100, flags="S", seq=1),
+                               Ether() / IP(src="10.1.0.50", dst=src) / TCP(sport=9100, dport=5000 + i, flags="SA", seq=9, ack=2)]):
+            raw = bytes(p)
+            out += struct.pack("<IIII", t, k * 1000, len(raw), len(raw)) + raw
+    return out

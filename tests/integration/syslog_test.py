@@ -130,24 +130,6 @@ def check_injection():
             fs[0] if fs else "no fs_access line")
 
 
-def pcap_header():
-    return struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
-
-
-def attempts(batch, count):
-    """`count` accepted inbound attempts (SYN, SYN-ACK) from distinct outside sources."""
-    from scapy.all import IP, TCP, Ether
-    out = b""
-    for i in range(count):
-        src = f"198.{51 + i // 250}.{100 + batch}.{i % 250 + 1}"
-        t = 1700000000 + batch * 100 + i
-        for k, p in enumerate([Ether() / IP(src=src, dst="10.1.0.50") / TCP(sport=5000 + i, dport=9100, flags="S", seq=1),
-                               Ether() / IP(src="10.1.0.50", dst=src) / TCP(sport=9100, dport=5000 + i, flags="SA", seq=9, ack=2)]):
-            raw = bytes(p)
-            out += struct.pack("<IIII", t, k * 1000, len(raw), len(raw)) + raw
-    return out
-
-
 def check_outage(transport, port, log):
     cfg = os.path.join(WORK, "outage.yaml")
     with open(cfg, "w") as f:
@@ -158,11 +140,11 @@ def check_outage(transport, port, log):
     sensor = procs.start([BIN, "-r", "-", "-c", cfg, "--eve", eve, "--metrics-file", prom,
                           "--syslog", f"{transport}://127.0.0.1:{port}"], stdin=subprocess.PIPE)
     base = len(alerts_in(log))
-    sensor.stdin.write(pcap_header() + attempts(1, 5))
+    sensor.stdin.write(h.pcap_header() + h.attempts(1, 5))
     sensor.stdin.flush()
     h.check(f"outage ({transport}): batch 1 delivered", h.wait_for(lambda: len(alerts_in(log)) - base >= 10, timeout=15))
     procs.stop(rsys)
-    sensor.stdin.write(attempts(2, 20))  # 40 alerts while the collector is down
+    sensor.stdin.write(h.attempts(2, 20))  # 40 alerts while the collector is down
     sensor.stdin.flush()
     time.sleep(3)
     h.check(f"outage ({transport}): the sensor keeps capturing", sensor.poll() is None)
@@ -171,7 +153,7 @@ def check_outage(transport, port, log):
     held = h.wait_for(lambda: sum("198.51.102." in l for l in alerts_in(log)), timeout=30)
     h.check(f"outage ({transport}): messages held during the outage are delivered ({held or 0})", held)
     # ...and new alerts flow again.
-    sensor.stdin.write(attempts(3, 5))
+    sensor.stdin.write(h.attempts(3, 5))
     sensor.stdin.flush()
     resumed = h.wait_for(lambda: sum("198.51.103." in l for l in alerts_in(log)) >= 10, timeout=30)
     h.check(f"outage ({transport}): delivery resumes when the collector is back", resumed)
@@ -186,6 +168,9 @@ def check_outage(transport, port, log):
     h.check(f"outage ({transport}): drops are counted ({m.group(1) if m else 'none'})", m is not None and int(m.group(1)) > 0)
     lost = 40 - sum("198.51.102." in l for l in alerts_in(log))
     h.check(f"outage ({transport}): every alert not delivered is counted", m is not None and int(m.group(1)) >= lost, f"lost {lost}")
+    err = sensor.stderr.read().decode(errors="replace")
+    h.check(f"outage ({transport}): one status line when delivery fails and one when it recovers",
+            err.count(" failing;") == 1 and err.count(" recovered;") == 1, err[-1000:])
 
 
 def check_stuck_collector():
@@ -199,7 +184,7 @@ def check_stuck_collector():
     os.kill(rsys.pid, signal.SIGSTOP)
     sensor = procs.start([BIN, "-r", "-", "-c", cfg, "--eve", eve, "--metrics-file", prom,
                           "--syslog", f"tcp://127.0.0.1:{tcp_port}"], stdin=subprocess.PIPE)
-    sensor.stdin.write(pcap_header() + attempts(9, 6000))  # about 12,000 alerts, some MB of syslog
+    sensor.stdin.write(h.pcap_header() + h.attempts(9, 6000))  # about 12,000 alerts, some MB of syslog
     sensor.stdin.flush()
     time.sleep(3)  # the pipe took all but its last 64 KiB; let the sensor catch up
     started = time.time()
