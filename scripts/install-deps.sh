@@ -10,7 +10,7 @@ packages=(
   catch2 libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libexpected-dev
   libssl-dev
   tshark tcpreplay nmap python3-scapy python3-yaml procps
-  prometheus rsyslog iproute2 systemd curl
+  prometheus rsyslog iproute2 systemd curl logrotate
   # the real-client lab (tests/lab): CUPS's socket backend, cups-bjnp, SANE's pixma backend,
   # the firewall fix, the SPAN capture and nc
   cups cups-backend-bjnp sane-utils libsane1 iptables tcpdump netcat-openbsd

@@ -368,4 +368,25 @@ core::Result<SensorConfig, ConfigErrors> load_config_text(const std::string& tex
     return load_node([&] { return YAML::Load(text); }, name);
 }
 
+std::vector<std::string> restart_only_changes(const core::SensorConfig& running,
+                                              const core::SensorConfig& next) {
+    std::vector<std::string> changed;
+    const auto check = [&](bool differs, const char* key) {
+        if (differs) {
+            changed.emplace_back(key);
+        }
+    };
+    check(running.ports.raw != next.ports.raw, "ports.raw");
+    check(running.ports.bjnp != next.ports.bjnp, "ports.bjnp");
+    check(running.ports.mfnp != next.ports.mfnp, "ports.mfnp");
+    check(running.limits.flows != next.limits.flows, "limits.flows");
+    check(running.limits.clients != next.limits.clients, "limits.clients");
+    check(running.limits.printers != next.limits.printers, "limits.printers");
+    check(running.limits.stream_bytes != next.limits.stream_bytes, "limits.stream_bytes");
+    check(running.flow.vlan_tracking != next.flow.vlan_tracking, "flow.vlan_tracking");
+    check(running.syslog.facility != next.syslog.facility, "syslog.facility");
+    check(running.syslog.queue != next.syslog.queue, "syslog.queue");
+    return changed;
+}
+
 }  // namespace printwatch::app

@@ -17,6 +17,11 @@ core::Result<core::SensorConfig, ConfigErrors> load_config_file(const std::strin
 /// Same, from text; `name` is used in messages.
 core::Result<core::SensorConfig, ConfigErrors> load_config_text(const std::string& text,
                                                                 const std::string& name);
+/// The keys whose change a SIGHUP cannot apply, each as "ports.raw": they size tables made at
+/// start (limits), key them (flow.vlan_tracking), build the capture filter (ports) or configure
+/// a sink opened at start (syslog). Empty when `next` may be applied live.
+std::vector<std::string> restart_only_changes(const core::SensorConfig& running,
+                                              const core::SensorConfig& next);
 /// "300s", "5m", "24h", "1d", "250ms", or a bare number of seconds.
 core::Result<core::Duration, std::string> parse_duration(const std::string& text);
 

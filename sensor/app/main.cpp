@@ -341,21 +341,35 @@ void register_process_metrics(core::Stats& stats) {
 /// SIGHUP: a new config for allow-lists and thresholds; a bad file keeps the old one.
 void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipeline,
             const Outputs& out) {
+    // File outputs first, and whatever the config says: logrotate has moved the EVE file and
+    // sent SIGHUP. (The metrics and state files are replaced by rename at every write, so a
+    // rotation needs nothing of them.)
+    if (out.eve_file != nullptr) {
+        try {
+            out.eve_file->reopen();
+        } catch (const std::exception& e) {
+            spdlog::error("{} (still writing to the old file)", e.what());
+            out.status(e.what());
+        }
+    }
     if (o.config_path.empty()) {
         return;
     }
+    const auto reject = [&](const std::string& why) {
+        spdlog::error("reload rejected: {}", why);
+        out.status("reload rejected: " + why);
+    };
     auto loaded = app::load_config_file(o.config_path);
     if (!loaded) {
         for (const auto& e : loaded.error()) {
-            spdlog::error("reload rejected: {}", e);
+            reject(e);
         }
         return;
     }
-    if (loaded->flow.vlan_tracking != config.flow.vlan_tracking) {
-        // The flow table is keyed by it: changing it live would split or merge every flow.
-        const std::string why = "reload rejected: flow.vlan_tracking changed: restart needed";
-        spdlog::error("{}", why);
-        out.status(why);
+    if (const auto keys = app::restart_only_changes(config, *loaded); !keys.empty()) {
+        // Applying part of a config would leave the sensor running what nobody configured.
+        reject(fmt::format("{} changed: restart needed; the running configuration is kept",
+                           fmt::join(keys, ", ")));
         return;
     }
     config = std::move(*loaded);  // the pipeline holds a reference to this object

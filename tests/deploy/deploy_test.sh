@@ -45,6 +45,10 @@ for p in d['panels']:
     assert all('printwatch_' in t['expr'] for t in p['targets']), p['title']
 PY"
 check "grafana provisioning YAML parses" "/usr/bin/python3 -c \"import yaml,sys; [yaml.safe_load(open(f)) for f in sys.argv[1:]]\" $d/grafana/provisioning/*.yaml"
+# logrotate -d parses and plans without touching anything; it must name the EVE file and no
+# error. (The rotation itself runs for real in tests/integration/live_capture_test.py.)
+check "logrotate -d accepts deploy/logrotate/printwatch" \
+  "out=\$(logrotate -d -s $work/logrotate.state $d/logrotate/printwatch 2>&1); echo \"\$out\" | grep -q 'eve.json' && ! echo \"\$out\" | grep -qi 'error'"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -98,20 +98,63 @@ def sighup_reload(ns, a, b):
     h.tcpreplay(ns, b, pcap, ["--topspeed"])
     time.sleep(2)
     after = h.eve_events(eve)[before:]
-    with open(cfg, "w") as f:  # a key that needs a restart is refused by name, not "reloaded"
-        f.write("trusted_clients: [10.1.0.0/16]\nalerts: {suppress: 0s}\nflow: {vlan_tracking: true}\n")
+    with open(cfg, "w") as f:  # keys that need a restart are refused by name, not "reloaded"
+        f.write("trusted_clients: [10.1.0.0/16]\nalerts: {suppress: 0s}\nflow: {vlan_tracking: true}\n"
+                "ports: {raw: [9100, 9101]}\nlimits: {flows: 1000}\n")
     sensor.send_signal(signal.SIGHUP)
     time.sleep(1)
     procs.stop(sensor)
     err = sensor.stderr.read().decode()
     h.check("reload: logged", "configuration reloaded" in err, err[-300:])
-    h.check("reload: flow.vlan_tracking refused by name (restart needed)",
-            "reload rejected: flow.vlan_tracking changed: restart needed" in err
+    h.check("reload: ports.raw, limits.flows and flow.vlan_tracking refused by name (restart needed)",
+            "reload rejected: ports.raw, limits.flows, flow.vlan_tracking changed: restart needed" in err
             and err.count("configuration reloaded") == 1, err[-300:])
     h.check("reload: the same clients are now trusted (no 1002)",
             not any(e.get("alert", {}).get("signature_id") == 1002 for e in after))
     h.check("reload: learned printers kept (no second inventory record)",
             not any(e["event_type"] == "printer" for e in after))
+
+
+def logrotate_reopen(ns, a, b):
+    """The shipped deploy/logrotate/printwatch, run by the real logrotate: the old file keeps
+    what came before the rotation, the new one what came after, and nothing is lost."""
+    rot = os.path.join(WORK, "rotate")
+    os.makedirs(rot, exist_ok=True)
+    eve = os.path.join(rot, "eve.json")
+    cfg = os.path.join(rot, "cfg.yaml")
+    with open(cfg, "w") as f:
+        f.write("alerts: {suppress: 0s}\n")
+    batches = []
+    for n in (1, 2):
+        path = os.path.join(rot, f"batch{n}.pcap")
+        with open(path, "wb") as f:
+            f.write(h.pcap_header() + h.attempts(n, 20))
+        batches.append(path)
+    sensor = procs.start([BIN, "-i", a, "-c", cfg, "--eve", eve])
+    time.sleep(1)
+    h.tcpreplay(ns, b, batches[0], ["--topspeed"])
+    h.wait_for(lambda: len([e for e in h.eve_events(eve) if e["event_type"] == "alert"]) >= 40, timeout=10)
+    shipped = open(os.path.join(ROOT, "deploy", "logrotate", "printwatch")).read()
+    conf = os.path.join(rot, "logrotate.conf")
+    with open(conf, "w") as f:
+        f.write(shipped.replace("/var/log/printwatch/eve.json", eve).replace(
+            "systemctl kill --kill-whom=main --signal=HUP printwatch.service", f"kill -HUP {sensor.pid}"))
+    r = h.run(["logrotate", "-f", "-s", os.path.join(rot, "logrotate.state"), conf])
+    h.check("logrotate: the shipped file rotates the EVE file", r.returncode == 0 and os.path.exists(eve + ".1"),
+            r.stdout + r.stderr)
+    h.wait_for(lambda: os.path.exists(eve), timeout=5)
+    h.check("logrotate: SIGHUP makes the sensor create a new EVE file", os.path.exists(eve))
+    h.tcpreplay(ns, b, batches[1], ["--topspeed"])
+    h.wait_for(lambda: len([e for e in h.eve_events(eve) if e["event_type"] == "alert"]) >= 40, timeout=10)
+    procs.stop(sensor)
+
+    def sources(path):
+        return {e["src_ip"].split(".")[2] for e in h.eve_events(path) if e["event_type"] == "alert"}
+    old, new = sources(eve + ".1"), sources(eve)
+    n_old = sum(e["event_type"] == "alert" for e in h.eve_events(eve + ".1"))
+    n_new = sum(e["event_type"] == "alert" for e in h.eve_events(eve))
+    h.check(f"logrotate: {n_old} alerts before the rotation in eve.json.1, {n_new} after in eve.json",
+            old == {"101"} and new == {"102"} and n_old == 40 and n_new == 40, f"{old} {new}")
 
 
 def privilege_trap(a):
@@ -140,6 +183,7 @@ try:
         a, b = links[0]
         live_vs_offline(ns, a, b)
         sighup_reload(ns, a, b)
+        logrotate_reopen(ns, a, b)
         privilege_trap(a)
 finally:
     procs.stop_all()
