@@ -14,7 +14,7 @@
 
 namespace printwatch::dissect::raw9100 {
 
-/// PJL lines longer than this are an overflow/fuzzing attempt (sid 1206); the record keeps
+/// PJL lines longer than this are an overflow/fuzzing attempt (sid 1001206); the record keeps
 /// only this many bytes of the line.
 constexpr std::size_t kMaxPjlLine = 1024;
 constexpr std::size_t kMaxArgs = 256;
@@ -53,7 +53,7 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line);
 struct PsOperator {
     std::string name;        // "deletefile", "file", "exitserver", ...
     std::string category;    // "fs_access", "destructive", "persistent_change", "info", ...
-    bool dangerous = false;  // sid 1301
+    bool dangerous = false;  // sid 1001301
     std::string path;        // the file operand, when the operator takes one
     std::string mode;        // the file mode for `file`
 };

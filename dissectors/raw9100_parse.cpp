@@ -235,7 +235,7 @@ struct PsEntry {
     std::string_view category;
     bool dangerous;
 };
-// protocols.md §2.4 and §2.7. "dangerous" are the operators of sid 1301.
+// protocols.md §2.4 and §2.7. "dangerous" are the operators of sid 1001301.
 constexpr std::array kPsOperators{
     PsEntry{"file", "fs_access", true},
     PsEntry{"deletefile", "destructive", true},

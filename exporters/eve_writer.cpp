@@ -91,6 +91,10 @@ std::string serialize(const core::EveEvent& e) {
         key(out, e.body_key);
         append_json(out, core::Value(e.body));
     }
+    if (!e.pcap_filename.empty()) {
+        key(out, "pcap_filename");
+        append_json_string(out, e.pcap_filename);
+    }
     out.push_back('}');
     return out;
 }

@@ -182,6 +182,16 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
     return total;
 }
 
+/// The sensor's identity for flow ids: its host name.
+std::uint64_t sensor_salt() {
+    std::array<char, 256> host{};
+    ::gethostname(host.data(), host.size() - 1);
+    const std::string_view name(host.data());
+    return core::hash_bytes(reinterpret_cast<const std::uint8_t*>(name.data()),  // NOLINT
+                            name.size(), 0x5e05) |
+           1;
+}
+
 core::Timestamp wall_clock() {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     return core::Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
@@ -470,11 +480,18 @@ int run(const Options& o) {
     core::Stats stats;
     register_process_metrics(stats);
     Outputs out(o, *config, stats);
-    app::Pipeline pipeline(*config, stats, out.fanout, dissectors::all(),
-                           app::PipelineOptions{o.all_traffic});
+    app::PipelineOptions options{o.all_traffic};
+    if (!o.interfaces.empty()) {
+        options.flow_id_salt = sensor_salt();  // live: two sensors give one flow two ids
+    }
+    app::Pipeline pipeline(*config, stats, out.fanout, dissectors::all(), options);
     for (std::size_t i = 0; i < sources.size(); ++i) {
-        const auto name = sources[i].live() ? sources[i].name() : input_name(o.read_files[i]);
-        sources[i].set_interface_index(pipeline.add_interface(name));
+        const bool live_source = sources[i].live();
+        const auto name = live_source ? sources[i].name() : input_name(o.read_files[i]);
+        const auto file = live_source              ? std::string{}
+                          : o.read_files[i] == "-" ? std::string("stdin")
+                                                   : o.read_files[i];
+        sources[i].set_interface_index(pipeline.add_interface(name, file));
     }
     load_state_file(o, pipeline, out);
     const bool live_capture = !o.interfaces.empty();

@@ -2,6 +2,9 @@
 #include "pipeline.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
+#include <optional>
 
 namespace printwatch::app {
 
@@ -42,9 +45,10 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       sink_(sink),
       options_(options),
       ports_(config.ports),
-      detector_(config, stats, sink, iface_names_, ports_, registry),
+      detector_(config, stats, sink, inputs_, ports_, registry),
       flows_(config.limits, config.flow.vlan_tracking, stats, *this, options.hash_seed),
       app_(registry, config, options.all_traffic, stats) {
+    flows_.set_flow_id_salt(options.flow_id_salt);
     const auto fam = stats.family("printwatch_decode_errors_total",
                                   "Packets that could not be decoded, by layer and reason",
                                   core::MetricType::Counter);
@@ -69,12 +73,14 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
     capture_errors_ = stats.series(fam, {{"layer", "capture"}, {"reason", "truncated"}});
 }
 
-std::uint16_t Pipeline::add_interface(const std::string& name) {
-    auto it = std::find(iface_names_.begin(), iface_names_.end(), name);
-    if (it != iface_names_.end()) {
-        return static_cast<std::uint16_t>(it - iface_names_.begin());
+std::uint16_t Pipeline::add_interface(const std::string& name, const std::string& pcap_filename) {
+    auto it = std::find_if(inputs_.begin(), inputs_.end(), [&](const core::InputName& in) {
+        return in.name == name && in.pcap_filename == pcap_filename;
+    });
+    if (it != inputs_.end()) {
+        return static_cast<std::uint16_t>(it - inputs_.begin());
     }
-    iface_names_.push_back(name);
+    inputs_.push_back(core::InputName{name, pcap_filename});
     const core::Labels labels{{"interface", name}};
     iface_series_.push_back(InterfaceSeries{
         stats_.series(stats_.family("printwatch_capture_packets_total",
@@ -88,7 +94,7 @@ std::uint16_t Pipeline::add_interface(const std::string& name) {
             stats_.family("printwatch_capture_interface_drops_total",
                           "Packets the interface or driver dropped", core::MetricType::Counter),
             labels)});
-    return static_cast<std::uint16_t>(iface_names_.size() - 1);
+    return static_cast<std::uint16_t>(inputs_.size() - 1);
 }
 
 void Pipeline::count_capture_error(std::uint16_t /*iface*/) {
@@ -210,43 +216,136 @@ void Pipeline::reconfigure(const core::SensorConfig& config) {
     app_.reconfigure(config);
 }
 
+namespace {
+
+enum class Shape : std::uint8_t {
+    Value,  // an unlabelled family: one number
+    Sum,    // a labelled family summed into one number (as Suricata's capture.kernel_packets)
+    Rows,   // a labelled family as an array of objects: its labels as keys, plus "value"
+};
+struct StatsField {
+    std::string_view family;
+    std::string_view section;
+    std::string_view key;
+    Shape shape;
+};
+// The EVE stats record in Suricata's shape: nested objects with fixed keys, and per-printer or
+// per-kind figures as arrays of objects, never addresses as keys (Elasticsearch would make a
+// field of every printer). A family missing here lands in "other", which the golden tests
+// would show.
+constexpr std::array kStatsFields{
+    StatsField{"printwatch_capture_packets_total", "capture", "packets", Shape::Sum},
+    StatsField{"printwatch_capture_packets_total", "capture", "packets_by_interface", Shape::Rows},
+    StatsField{"printwatch_capture_kernel_drops_total", "capture", "kernel_drops", Shape::Sum},
+    StatsField{"printwatch_capture_interface_drops_total", "capture", "interface_drops",
+               Shape::Sum},
+    StatsField{"printwatch_decode_errors_total", "decoder", "errors", Shape::Sum},
+    StatsField{"printwatch_decode_errors_total", "decoder", "errors_by_reason", Shape::Rows},
+    StatsField{"printwatch_duplicate_packets_total", "decoder", "duplicates", Shape::Value},
+    StatsField{"printwatch_ip_fragments_total", "decoder", "ip_fragments", Shape::Value},
+    StatsField{"printwatch_last_packet_timestamp_seconds", "decoder", "last_packet_time",
+               Shape::Value},
+    StatsField{"printwatch_flows_active", "flow", "active", Shape::Value},
+    StatsField{"printwatch_flow_evictions_total", "flow", "evictions", Shape::Value},
+    StatsField{"printwatch_stream_gaps_total", "tcp", "stream_gaps", Shape::Value},
+    StatsField{"printwatch_dissector_detached_total", "app_layer", "detached", Shape::Value},
+    StatsField{"printwatch_dissector_errors_total", "app_layer", "errors", Shape::Sum},
+    StatsField{"printwatch_dissector_errors_total", "app_layer", "errors_by_protocol", Shape::Rows},
+    StatsField{"printwatch_alerts_total", "detect", "alert", Shape::Sum},
+    StatsField{"printwatch_alerts_total", "detect", "alert_by_kind", Shape::Rows},
+    StatsField{"printwatch_alerts_suppressed_total", "detect", "suppressed", Shape::Sum},
+    StatsField{"printwatch_alerts_suppressed_total", "detect", "suppressed_by_kind", Shape::Rows},
+    StatsField{"printwatch_inbound_attempts_total", "detect", "inbound_attempts", Shape::Sum},
+    StatsField{"printwatch_inbound_attempts_total", "detect", "inbound_attempts_by_outcome",
+               Shape::Rows},
+    StatsField{"printwatch_printers_known", "inventory", "printers", Shape::Value},
+    StatsField{"printwatch_clients_known", "inventory", "clients", Shape::Value},
+    StatsField{"printwatch_table_full_total", "inventory", "refused_by_table", Shape::Rows},
+    StatsField{"printwatch_printer_exposed", "printers", "exposed", Shape::Rows},
+    StatsField{"printwatch_printer_last_inbound_attempt_timestamp_seconds", "printers",
+               "last_inbound_attempt", Shape::Rows},
+};
+
+/// Families that describe the process or its collectors, not the packets: in the EVE record
+/// they would make a replay's output depend on the machine, the run and the sinks. They stay
+/// in the metrics.
+bool kept_out_of_eve(std::string_view name) {
+    return name == "printwatch_build_info" || name.starts_with("printwatch_output_") ||
+           name.starts_with("process_") || name.starts_with("printwatch_process_");
+}
+
+core::Value field_value(const core::Stats& stats, const core::Stats::Family& fam, Shape shape) {
+    if (shape == Shape::Value) {
+        return fam.series.empty() ? 0.0 : stats.series_at(fam.series.front()).value.load();
+    }
+    if (shape == Shape::Sum) {
+        double sum = 0;
+        for (auto idx : fam.series) {
+            sum += stats.series_at(idx).value.load();
+        }
+        return sum;
+    }
+    core::Array rows;
+    for (auto idx : fam.series) {
+        const auto& series = stats.series_at(idx);
+        const double v = series.value.load();
+        if (v == 0.0) {
+            continue;  // only what happened, to stay readable
+        }
+        core::Object row;
+        for (const auto& [k, lv] : series.labels) {
+            row.emplace_back(k, lv);
+        }
+        row.emplace_back("value", v);
+        rows.emplace_back(std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace
+
 void Pipeline::write_stats(Timestamp ts) {
     core::EveEvent e;
     e.ts = ts;
     e.event_type = "stats";
     e.body_key = "stats";
-    constexpr std::string_view kPrefix = "printwatch_";
-    // The outputs' own delivery counters describe the collectors, not the packets: in the EVE
-    // record they would make a replay's output depend on which sinks ran and how they fared.
-    // They stay in the metrics.
-    constexpr std::string_view kOutputs = "printwatch_output_";
+    std::array<std::optional<core::Value>, kStatsFields.size()> values;
+    core::Object other;
     stats_.visit_families([&](const core::Stats::Family& fam) {
-        if (fam.series.empty() || fam.name == "printwatch_build_info" ||
-            std::string_view(fam.name).starts_with(kOutputs)) {
+        if (kept_out_of_eve(fam.name)) {
             return;
         }
-        const std::string name = fam.name.substr(kPrefix.size());
-        const auto& first = stats_.series_at(fam.series.front());
-        if (fam.series.size() == 1 && first.labels.empty()) {
-            e.body.emplace_back(name, first.value.load());
-            return;
-        }
-        // Labelled families: only non-zero series, keyed "label=value,...", to stay readable.
-        core::Object by_label;
-        for (auto idx : fam.series) {
-            const auto& s = stats_.series_at(idx);
-            const double v = s.value.load();
-            if (v == 0.0) {
-                continue;
+        bool known = false;
+        for (std::size_t i = 0; i < kStatsFields.size(); ++i) {
+            if (kStatsFields.at(i).family == fam.name) {
+                values.at(i) = field_value(stats_, fam, kStatsFields.at(i).shape);
+                known = true;
             }
-            std::string k;
-            for (const auto& [lk, lv] : s.labels) {
-                k.append(k.empty() ? "" : ",").append(lk).append("=").append(lv);
-            }
-            by_label.emplace_back(k, v);
         }
-        e.body.emplace_back(name, std::move(by_label));
+        if (!known && !fam.series.empty()) {
+            const bool plain =
+                fam.series.size() == 1 && stats_.series_at(fam.series.front()).labels.empty();
+            other.emplace_back(fam.name,
+                               field_value(stats_, fam, plain ? Shape::Value : Shape::Rows));
+        }
     });
+    for (std::size_t i = 0; i < kStatsFields.size(); ++i) {
+        if (!values.at(i)) {
+            continue;
+        }
+        const auto section = kStatsFields.at(i).section;
+        auto it = std::find_if(e.body.begin(), e.body.end(),
+                               [&](const auto& kv) { return kv.first == section; });
+        if (it == e.body.end()) {
+            e.body.emplace_back(std::string(section), core::Object{});
+            it = std::prev(e.body.end());
+        }
+        std::get<core::Object>(it->second.v)
+            .emplace_back(std::string(kStatsFields.at(i).key), std::move(*values.at(i)));
+    }
+    if (!other.empty()) {
+        e.body.emplace_back("other", std::move(other));
+    }
     sink_.write(e);
 }
 

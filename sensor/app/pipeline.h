@@ -26,6 +26,9 @@ struct PipelineOptions {
     bool all_traffic = false;
     /// Seed for flow-table hashing; output never depends on it.
     std::uint64_t hash_seed = 0x5eed;
+    /// Mixed into flow ids: 0 for a replay (ids depend on the capture alone), the sensor's
+    /// identity for live capture (ids differ across sensors).
+    std::uint64_t flow_id_salt = 0;
 };
 
 /// Remembers recent packets so the same packet mirrored twice (both VLANs of a routed hop,
@@ -51,8 +54,10 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     Pipeline(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
              std::span<const core::DissectorInfo* const> registry, PipelineOptions options);
 
-    /// Registers an input (file basename or interface) and returns its index for RawFrame.
-    std::uint16_t add_interface(const std::string& name);
+    /// Registers an input and returns its index for RawFrame: `name` labels its metrics (the
+    /// interface, or the file's base name); `pcap_filename` (replay only, the path as given)
+    /// goes into events instead of in_iface.
+    std::uint16_t add_interface(const std::string& name, const std::string& pcap_filename = {});
     void on_frame(const core::RawFrame& frame);
     /// A packet the capture filter rejected: counted as read, not decoded.
     void on_filtered(const core::RawFrame& frame);
@@ -86,7 +91,7 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     core::EventSink& sink_;
     PipelineOptions options_;
     core::PortMap ports_;
-    std::vector<std::string> iface_names_;
+    std::vector<core::InputName> inputs_;
     std::vector<InterfaceSeries> iface_series_;
     detect::Detector detector_;
     flow::FlowTable flows_;

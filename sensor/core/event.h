@@ -32,10 +32,18 @@ struct EventTuple {
     std::uint8_t proto = 0;  // 6 or 17
 };
 
+/// An input as events and metrics name it: `name` labels metrics (interface, or file base
+/// name); `pcap_filename` is set for a replayed file, as given to -r.
+struct InputName {
+    std::string name;
+    std::string pcap_filename;
+};
+
 struct EveEvent {
     Timestamp ts;
-    std::uint64_t flow_id = 0;  // 0: no flow
-    std::string in_iface;
+    std::uint64_t flow_id = 0;    // 0: no flow
+    std::string in_iface;         // live capture: the interface
+    std::string pcap_filename;    // replay: the file, as given to -r (Suricata puts it here too)
     std::string_view event_type;  // alert, printer, bjnp, pjl, postscript, stats
     std::uint8_t vlan_count = 0;
     std::array<std::uint16_t, 2> vlan{};

@@ -5,7 +5,8 @@
 // Trust: a client is trusted when it is inside home_net and configured in trusted_clients (or,
 // with that list empty, learned during learning.period). Driver traffic (INFO ID, USTATUS,
 // job attributes) from a trusted client is never an alert; the same from an untrusted or
-// outside client is. Attack commands alert for everyone, one level higher when untrusted.
+// outside client is. Attack commands alert for everyone; where a stricter level applies to
+// untrusted clients, it is a sid of its own (untrusted_variant()), so each sid keeps one severity.
 #include "core/bytes.h"
 #include "detector.h"
 #include "signatures.h"
@@ -55,18 +56,16 @@ std::uint64_t hash(std::string_view s) {
 }  // namespace
 
 void Detector::app_alert(Flow& flow, std::uint32_t sid, std::string_view detail, Object details,
-                         core::Timestamp ts, bool raise, bool trusted) {
+                         core::Timestamp ts, bool stricter_when_untrusted, bool trusted) {
     const std::string_view app_proto = sid == sid::kPsDangerousOperator ? "postscript"
                                        : sid >= sid::kPjlInfoQuery      ? "pjl"
                                                                         : "bjnp";
-    const auto& sig = signature(sid);
-    std::uint8_t sev = sig.severity;
-    if (raise && !trusted && sev > 1) {
-        --sev;
+    if (stricter_when_untrusted && !trusted) {
+        sid = untrusted_variant(sid);
     }
     SuppressKey key{sid, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
                     0,   hash(detail)};
-    alert(&flow, sid, key, flow.client, std::move(details), ts, sev, app_proto);
+    alert(&flow, sid, key, flow.client, std::move(details), ts, app_proto);
 }
 
 void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {

@@ -49,12 +49,12 @@ std::optional<core::MacAddr> mac_of(const Flow& f, bool server) {
 }  // namespace
 
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-                   const std::vector<std::string>& iface_names, const core::PortMap& ports,
+                   const std::vector<core::InputName>& inputs, const core::PortMap& ports,
                    std::span<const core::DissectorInfo* const> dissectors)
     : config_(&config),
       stats_(stats),
       sink_(sink),
-      iface_names_(iface_names),
+      inputs_(inputs),
       gate_(config.alerts, config.limits, stats),
       scans_(config.alerts, config.limits),
       inventory_(config, stats),
@@ -122,7 +122,11 @@ core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
     core::EveEvent e;
     e.ts = ts;
     e.flow_id = flow.id;
-    e.in_iface = flow.iface < iface_names_.size() ? iface_names_[flow.iface] : std::string{};
+    if (flow.iface < inputs_.size()) {
+        const auto& in = inputs_[flow.iface];
+        (in.pcap_filename.empty() ? e.in_iface : e.pcap_filename) =
+            in.pcap_filename.empty() ? in.name : in.pcap_filename;
+    }
     e.event_type = event_type;
     e.vlan_count = flow.vlan_count;
     e.vlan = flow.vlan;
@@ -134,7 +138,7 @@ core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
 
 void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key,
                      const core::IpAddr& source, Object details, Timestamp ts,
-                     std::uint8_t severity, std::string_view app_proto) {
+                     std::string_view app_proto) {
     const auto& sig = signature(sid);
     if (!gate_.admit(key, sig.kind, source, ts)) {
         return;
@@ -150,7 +154,7 @@ void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key
         e.app_proto = app_proto;
     }
     e.alert = &sig;
-    e.severity = severity != 0 ? severity : sig.severity;
+    e.severity = sig.severity;
     e.body_key = "printwatch";
     e.body.emplace_back("kind", std::string(sig.kind));
     for (auto& kv : details) {

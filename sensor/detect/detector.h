@@ -29,7 +29,7 @@ class Detector {
     /// `ports` is the pipeline's port map, kept current on reload; `dissectors` names every
     /// registered dissector, so violation counters are resolved once.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-             const std::vector<std::string>& iface_names, const core::PortMap& ports,
+             const std::vector<core::InputName>& inputs, const core::PortMap& ports,
              std::span<const core::DissectorInfo* const> dissectors);
     void reconfigure(const core::SensorConfig& config);
 
@@ -78,17 +78,18 @@ class Detector {
     void bjnp_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
     void pjl_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
     void postscript_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
-    /// A protocol alert keyed by `detail`; `raise` lifts severity one level for clients that
-    /// are outside or untrusted (protocols.md §2.7).
+    /// A protocol alert keyed by `detail`; with `stricter_when_untrusted`, an outside or
+    /// untrusted client gets the sid's stricter variant (protocols.md §2.7).
     void app_alert(core::Flow& flow, std::uint32_t sid, std::string_view detail,
-                   core::Object details, core::Timestamp ts, bool raise, bool trusted);
+                   core::Object details, core::Timestamp ts, bool stricter_when_untrusted,
+                   bool trusted);
 
     core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
                               std::string_view event_type) const;
     /// Writes an alert unless the gate suppresses it.
     void alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
                const core::IpAddr& source, core::Object details, core::Timestamp ts,
-               std::uint8_t severity = 0, std::string_view app_proto = {});
+               std::string_view app_proto = {});
     void write_printer_record(const PrinterRecord& p, core::Timestamp ts);
     void write_flood_summary(const FloodSummary& s, core::Timestamp ts);
     core::SeriesId attempt_series(core::Service s, core::AttemptState outcome);
@@ -96,7 +97,7 @@ class Detector {
     const core::SensorConfig* config_;
     core::Stats& stats_;
     core::EventSink& sink_;
-    const std::vector<std::string>& iface_names_;
+    const std::vector<core::InputName>& inputs_;
     AlertGate gate_;
     ScanTracker scans_;
     Inventory inventory_;

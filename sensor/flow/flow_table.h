@@ -37,6 +37,10 @@ class FlowTable {
     FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
               FlowEndHandler& handler, std::uint64_t hash_seed);
 
+    /// Mixed into every flow id: 0 in replay (ids then depend on the capture alone), the
+    /// sensor's identity live (so two sensors that see one flow give it two ids).
+    void set_flow_id_salt(std::uint64_t salt) noexcept { flow_id_salt_ = salt; }
+
     /// Finds or creates the flow of a TCP or UDP packet and updates its transport state.
     /// `server_port_hint` says whether the destination port is a known service port, which
     /// orients flows picked up mid-stream (no SYN seen).
@@ -69,7 +73,7 @@ class FlowTable {
     bool vlan_tracking_;
     core::SeriesId evictions_;
     core::SeriesId active_;
-    std::uint64_t next_id_ = 1;
+    std::uint64_t flow_id_salt_ = 0;
     core::Timestamp now_;
 };
 

@@ -54,7 +54,7 @@ check "truncated capture: readable packets processed" \
 # stdin replay gives the same events as the file.
 "$bin" -r - -c "$root/pcaps/scan/config.yaml" --eve "$work/stdin.jsonl" < "$root/pcaps/scan/input.pcap" 2> "$work/err"
 "$bin" -r "$root/pcaps/scan/input.pcap" -c "$root/pcaps/scan/config.yaml" --eve "$work/file.jsonl" 2> "$work/err"
-check "-r - reads stdin" 'diff <(sed "s/stdin/IN/g" "$work/stdin.jsonl") <(sed "s/input.pcap/IN/g" "$work/file.jsonl") > /dev/null'
+check "-r - reads stdin" 'diff <(sed "s/\"stdin\"/\"IN\"/g" "$work/stdin.jsonl") <(sed "s|\"$root/pcaps/scan/input.pcap\"|\"IN\"|g; s/\"input.pcap\"/\"IN\"/g" "$work/file.jsonl") > /dev/null'
 
 # EVE from a replay is byte-identical whatever the sinks (issue 12): with syslog to a port
 # where nothing listens, every delivery fails, and the EVE must not show it.

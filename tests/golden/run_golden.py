@@ -25,14 +25,17 @@ def replay(binary, case_dir, work, tag):
     for path in (eve, metrics):
         if os.path.exists(path):
             os.remove(path)
-    cmd = [binary, "-r", inputs[0], "--eve", eve, "--metrics-file", metrics]
+    # Run in the case directory with the input's own name, so that pcap_filename (the path as
+    # given to -r, as Suricata writes it) is the same on every machine.
+    cmd = [binary, "-r", os.path.basename(inputs[0]), "--eve", os.path.abspath(eve), "--metrics-file", os.path.abspath(metrics)]
     config = os.path.join(case_dir, "config.yaml")
     if os.path.exists(config):
-        cmd += ["-c", config]
+        cmd += ["-c", os.path.abspath(config)]
     extra = os.path.join(case_dir, "args")
     if os.path.exists(extra):
         cmd += open(extra).read().split()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TZ": "UTC", "LC_ALL": "C"})
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=case_dir,
+                          env={**os.environ, "TZ": "UTC", "LC_ALL": "C"})
     if proc.returncode != 0:
         sys.exit(f"FAIL {case_dir}: exit {proc.returncode}\n{' '.join(cmd)}\n{proc.stderr}")
     with open(eve) as f:

@@ -86,7 +86,7 @@ def sighup_reload(ns, a, b):
     h.wait_for(lambda: "printwatch_build_info" in h.http_get(f"http://127.0.0.1:{port}/metrics"), timeout=15)
     pcap = os.path.join(ROOT, "pcaps", case, "input.pcap")
     h.tcpreplay(ns, b, pcap, ["--topspeed"])
-    first = h.wait_for(lambda: [e for e in h.eve_events(eve) if e.get("alert", {}).get("signature_id") == 1002], timeout=10)
+    first = h.wait_for(lambda: [e for e in h.eve_events(eve) if e.get("alert", {}).get("signature_id") == 1001002], timeout=10)
     h.check("reload: untrusted clients alert before the reload", first and len(first) >= 2)
     with open(cfg, "w") as f:
         f.write("trusted_clients: [10.1.0.0/16]\nalerts: {suppress: 0s}\n")
@@ -109,8 +109,8 @@ def sighup_reload(ns, a, b):
     h.check("reload: ports.raw, limits.flows and flow.vlan_tracking refused by name (restart needed)",
             "reload rejected: ports.raw, limits.flows, flow.vlan_tracking changed: restart needed" in err
             and err.count("configuration reloaded") == 1, err[-300:])
-    h.check("reload: the same clients are now trusted (no 1002)",
-            not any(e.get("alert", {}).get("signature_id") == 1002 for e in after))
+    h.check("reload: the same clients are now trusted (no 1001002)",
+            not any(e.get("alert", {}).get("signature_id") == 1001002 for e in after))
     h.check("reload: learned printers kept (no second inventory record)",
             not any(e["event_type"] == "printer" for e in after))
 

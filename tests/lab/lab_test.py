@@ -211,7 +211,7 @@ def attempts_of(m):
 def summary(events):
     alerts = [e for e in events if e["event_type"] == "alert"]
     sids = sorted({(e["alert"]["signature_id"], e.get("src_ip")) for e in alerts
-                   if e["alert"]["signature_id"] != 1005})
+                   if e["alert"]["signature_id"] != 1001005})
     bjnp = collections.Counter()
     pjl = collections.Counter()
     ps = set()
@@ -228,7 +228,7 @@ def summary(events):
         elif e["event_type"] == "postscript" and e["postscript"].get("dangerous"):
             ps.add((e["src_ip"], e["postscript"]["operator"]))
     exposed = sorted({f"{e['dest_ip']}:{e['printwatch']['service']}" for e in alerts
-                      if e["alert"]["signature_id"] == 1004})
+                      if e["alert"]["signature_id"] == 1001004})
     return {"alerts": alerts, "sids": [list(s) for s in sids], "bjnp": dict(sorted(bjnp.items())),
             "pjl": dict(sorted(pjl.items())), "postscript": sorted([list(p) for p in ps]),
             "jobs": jobs, "exposed": exposed}
@@ -258,11 +258,11 @@ def compare(tag, path, work):
     have = [s for s in got["sids"] if not in_flood(s[1])]
     check(f"{tag}: alerts by sid and source equal the reference ({len(want)})",
           have == want, f"printwatch {short(have)}\n     | reference  {short(want)}")
-    flood_attempts = sum(1 for s in ref["sids"] if s[0] == 1001 and in_flood(s[1]))
+    flood_attempts = sum(1 for s in ref["sids"] if s[0] == 1001001 and in_flood(s[1]))
     if flood_attempts:
-        written = sum(1 for e in got["alerts"] if e["alert"]["signature_id"] == 1001 and in_flood(e.get("src_ip")))
+        written = sum(1 for e in got["alerts"] if e["alert"]["signature_id"] == 1001001 and in_flood(e.get("src_ip")))
         summarised = sum(e["printwatch"]["suppressed_by_kind"].get("printer.inbound_attempt", 0)
-                         for e in got["alerts"] if e["alert"]["signature_id"] == 1005)
+                         for e in got["alerts"] if e["alert"]["signature_id"] == 1001005)
         check(f"{tag}: every flood attempt is alerted or counted in the flood summary "
               f"({written} + {summarised} of {flood_attempts})", written + summarised == flood_attempts)
     check(f"{tag}: BJNP records by transport, direction and code equal the reference",
@@ -277,8 +277,8 @@ def compare(tag, path, work):
             if e.get("src_ip") in TRUSTED[:2] or e.get("src_ip", "").startswith("fe80::77:ff:fe00:20")]
     check(f"{tag}: no medium or high alert from the trusted client",
           not [a for a in loud if a[1] <= 2], f"{loud}")
-    check(f"{tag}: no malformed-BJNP alert (1199)",
-          not any(e["alert"]["signature_id"] == 1199 for e in got["alerts"]))
+    check(f"{tag}: no malformed-BJNP alert (1001199)",
+          not any(e["alert"]["signature_id"] == 1001199 for e in got["alerts"]))
     return events, m, ref
 
 
@@ -308,7 +308,7 @@ def check_captures(work, phases, live=None):
         flood = [e for e in alerts if in_flood(e.get("src_ip"))]
         fix_minute = minute_of(flood[0]["timestamp"]) if flood else None
         in_fix = [e for e in alerts if minute_of(e["timestamp"]) == fix_minute]
-        floods = [e for e in in_fix if e["alert"]["signature_id"] == 1005]
+        floods = [e for e in in_fix if e["alert"]["signature_id"] == 1001005]
         check("flood: the minute of the fix overflowed the alert budget (printer.alert_flood)",
               floods and floods[0]["printwatch"]["suppressed"] > 0,
               short([e["printwatch"] for e in floods]))
@@ -322,7 +322,7 @@ def check_captures(work, phases, live=None):
         want = sorted({(svc, proto.upper(), outcome) for src, _, svc, proto, outcome, t in attempts
                        if src == OUT and t >= fix_start and (svc, outcome) not in before})
         retest = sorted({(e["printwatch"]["service"], e["proto"], e["printwatch"]["outcome"]) for e in in_fix
-                         if e["alert"]["signature_id"] == 1001 and e["src_ip"] == OUT})
+                         if e["alert"]["signature_id"] == 1001001 and e["src_ip"] == OUT})
         check(f"flood: every new outcome of the attacker's re-test is alerted despite the flood {want}",
               want and retest == want, f"printwatch {retest}")
     if live is not None:
@@ -341,7 +341,7 @@ details), SANE's `scanimage -L` (pixma over BJNP: IPv4 broadcast and IPv6 multic
 then identity), and the CUPS socket backend with a PJL-wrapped PostScript job and a bare one:
 none of it alerts. The untrusted host 10.77.1.30 prints through cups-bjnp (unknown client,
 bjnp.job) and sends bare PostScript with `nc` (exitserver, deletefile, startjob,
-setsystemparams, filenameforall: sid 1301). The printer is the lab's responder."""),
+setsystemparams, filenameforall: sid 1001301). The printer is the lab's responder."""),
     "lab-attack": ("attack", "span", """Real attack tools against the lab's printer (tests/lab, issue 8), captured on the plain SPAN
 port. From outside (203.0.113.66): `nmap -sS`, `nmap -sU --script bjnp-discover`, `nmap --script
 pjl-ready-message`, PRET's PJL session (info, ls, get, put, set, format, destroy, unlock, flood,

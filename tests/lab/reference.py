@@ -212,7 +212,8 @@ def analyse(path, trusted):
                           a["start"]] for a in attempts],
         "exposed": sorted({f"{a['server'][0]}:{a['service']}" for a in attempts
                            if a["outcome"] == "accepted"}),
-        "sids": sorted([s, src] for s, src in sids),
+        # The README's numbers, in the local range (1,000,000 + n) as EVE carries them.
+        "sids": sorted([1_000_000 + s, src] for s, src in sids),
         "bjnp": dict(sorted(bjnp.items())),
         "jobs": jobs,
         "pjl": dict(sorted(pjl.items())),
@@ -250,15 +251,15 @@ def raw9100_rules(stream, src, trusted, pjl, ps, sids):
             sids.add((1206, src))
         if cmd in ("INQUIRE", "DINQUIRE") or (cmd == "INFO" and sub not in ("ID", "STATUS", "FILESYS")) \
                 or (cmd == "INFO" and sub in ("ID", "STATUS") and not trusted):
-            sids.add((1201, src))
+            sids.add((1201 if trusted else 1211, src))  # the stricter sid for untrusted
         if cmd in ("RDYMSG", "OPMSG", "STMSG", "RESET") or \
                 (cmd == "DEFAULT" and sub not in ("PASSWORD", "CPLOCK", "DISKLOCK")) or \
                 (cmd == "SET" and sub in ("SERVICEMODE", "JOBMEDIA", "HOLD")):
-            sids.add((1202, src))
+            sids.add((1202 if trusted else 1212, src))
         if cmd == "DMCMD":
             hexv = re.search(rb'ASCIIHEX\s*=\s*"?([0-9A-F]+)', up)
             reset = hexv and hexv.group(1)[-4:] in (b"0104", b"0105", b"0106")
-            sids.add((1204 if reset else 1202, src))
+            sids.add((1204 if reset else 1202 if trusted else 1212, src))
         if cmd in ("FSQUERY", "FSDIRLIST", "FSUPLOAD", "FSDOWNLOAD", "FSAPPEND", "FSMKDIR",
                    "FSDELETE") or (cmd == "INFO" and sub == "FILESYS"):
             sids.add((1203, src))

@@ -93,9 +93,9 @@ class Case:
 
 def inbound_outcomes():
     c = Case("inbound-outcomes", """
-Every outcome of an inbound attempt (SPEC §4, sid 1001), and the firewall-fix loop.
+Every outcome of an inbound attempt (SPEC §4, sid 1001001), and the firewall-fix loop.
 
-- 203.0.113.7 -> 10.1.0.50:9100 SYN, SYN-ACK: `accepted`, then `printer.exposed` (1004).
+- 203.0.113.7 -> 10.1.0.50:9100 SYN, SYN-ACK: `accepted`, then `printer.exposed` (1001004).
 - 203.0.113.7 -> 10.1.0.52:9100 SYN, RST: `refused` by RST.
 - 203.0.113.7 -> 10.1.0.53:9100 SYN, ICMP admin-prohibited from the router: `refused` by ICMP.
 - 203.0.113.7 -> 10.1.0.54:9100 SYN retransmitted with the same ISN: one attempt, `unanswered`.
@@ -151,7 +151,7 @@ count as one attempt (SPEC §5); printwatch_duplicate_packets_total counts the c
 def ipv6():
     c = Case("ipv6", """
 IPv6 end to end. 2001:db8:bad::7 opens TCP 9100 on fd00::50 through a Hop-by-Hop and a
-Destination Options extension header and is accepted (1001 accepted + 1004). An inside client
+Destination Options extension header and is accepted (1001001 accepted + 1001004). An inside client
 (fd00::20, trusted by /128) broadcasts a BJNP printer discover to ff02::1 the way cups-bjnp
 does (from port 8611), and the printer fd00::51 answers from 8611: it is learned from BJNP.
 """, """trusted_clients: [fd00::20/128]
@@ -167,7 +167,7 @@ does (from port 8611), and the printer fd00::51 answers from 8611: it is learned
 
 def untrusted_client():
     c = Case("untrusted-client", """
-trusted_clients by CIDR and by MAC (SPEC §3, sid 1002). 10.1.2.15 is trusted by 10.1.2.0/24,
+trusted_clients by CIDR and by MAC (SPEC §3, sid 1001002). 10.1.2.15 is trusted by 10.1.2.0/24,
 10.1.7.7 by its MAC; 10.1.9.9 is not: its 9100 print raises printer.unknown_client with its
 MAC, a second connection inside the suppression window is suppressed, and its BJNP job on 8611
 (a different service) alerts again.
@@ -201,7 +201,7 @@ the run is silent apart from the printer learned from the inside SYN-ACK.
 
 def scan():
     c = Case("scan", """
-printer.scan (1003): 192.0.2.66 reaches 9100, 8611, 8612 and 8613 on one printer within two
+printer.scan (1001003): 192.0.2.66 reaches 9100, 8611, 8612 and 8613 on one printer within two
 seconds (scan.ports 3), unanswered; the untrusted inside host 10.1.6.6 sweeps six addresses on
 8612 (scan.hosts 5), like the real sweep in bjnp.pcap. One scan alert per source, the rest
 suppressed. The trusted CUPS/SANE host 10.1.4.4 uses 9100, 8611 and 8612 of one printer and
@@ -284,7 +284,7 @@ attempt is counted in printwatch_inbound_attempts_total.
 
 def alert_flood():
     c = Case("alert-flood", """
-printer.alert_flood (1005): 30 spoofed outside sources SYN to 9100 within ten seconds with
+printer.alert_flood (1001005): 30 spoofed outside sources SYN to 9100 within ten seconds with
 alerts.max_per_minute 5. Five attempt alerts are written, the other 25 are counted as
 suppressed and summarised by one flood alert with the count per kind and the top 10 sources.
 Every attempt is still counted in printwatch_inbound_attempts_total.
@@ -416,10 +416,10 @@ reassembler holds the early segments until the hole is filled and the dissector 
 
 def pjl_sids():
     c = Case("pjl-sids", """
-One crafted connection per PJL/PostScript sid from an untrusted inside client (severity raised
-one level): 1201 INFO CONFIG/INQUIRE, 1202 OPMSG and SET SERVICEMODE, 1203 FSDOWNLOAD (with its
-binary data skipped by SIZE), 1204 FSINIT and a DMCMD factory reset, 1205 DEFAULT PASSWORD and
-three JOB PASSWORD= attempts, 1206 a 2000-byte PJL line, 1301 PostScript `(/etc/passwd) (r)
+One crafted connection per PJL/PostScript sid from an untrusted inside client (so queries and
+configuration changes raise their stricter sids): 1001211 INFO CONFIG/INQUIRE, 1001212 OPMSG and SET SERVICEMODE, 1001203 FSDOWNLOAD (with its
+binary data skipped by SIZE), 1001204 FSINIT and a DMCMD factory reset, 1001205 DEFAULT PASSWORD and
+three JOB PASSWORD= attempts, 1001206 a 2000-byte PJL line, 1001301 PostScript `(/etc/passwd) (r)
 file` (but not `(%stdout) (w) file`) and `startjob`, plus PCL status inquiry and macro records.
 """, """trusted_clients: [10.1.2.0/24]
 """)
@@ -442,8 +442,8 @@ file` (but not `(%stdout) (w) file`) and `startjob`, plus PCL status inquiry and
 
 def bjnp_sids():
     c = Case("bjnp-sids", """
-BJNP sids from outside (1101 discover, 1102 identity query answered with an IEEE 1284 ID whose
-model is learned into the inventory, 1103 job details with UCS-2 host/user/title, 1199 a header
+BJNP sids from outside (1001101 discover, 1001102 identity query answered with an IEEE 1284 ID whose
+model is learned into the inventory, 1001103 job details with UCS-2 host/user/title, 1001199 a header
 whose length exceeds the datagram), and a BJNP-over-TCP print session on 8611 from a trusted
 client (data blocks and their accepted-count replies, paired), which raises nothing.
 """, """trusted_clients: [10.1.2.0/24]
@@ -490,7 +490,7 @@ PostScript sent straight to 9100 (issue 8), the way attack tools, nc and many dr
 `%!PS` at the start of the connection with no `@PJL ENTER LANGUAGE`. 203.0.113.80 sends it
 bare in 7-byte segments; the untrusted inside host 10.1.7.7 sends a UEL and then `%!PS` in
 9-byte segments. Both jobs use `exitserver`, `deletefile`, `startjob`, `setsystemparams` and
-`filenameforall`: every one is a `postscript` record, and the dangerous ones raise sid 1301
+`filenameforall`: every one is a `postscript` record, and the dangerous ones raise sid 1001301
 even though every operator is split across segments.
 """)
     job = (b"%!PS\nserverdict begin 0 exitserver\n(0:/webServer/config/device.cfg) deletefile\n"

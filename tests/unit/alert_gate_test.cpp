@@ -12,7 +12,7 @@ core::IpAddr ip(std::uint32_t host) {
 }
 /// An attempt alert of `client` to printer `printer` with `outcome`.
 detect::SuppressKey key(std::uint32_t client, std::uint8_t outcome, std::uint32_t printer = 50) {
-    return {1001, ip(client), ip(0x0a010000 + printer), 1, outcome, 0};
+    return {1001001, ip(client), ip(0x0a010000 + printer), 1, outcome, 0};
 }
 core::Timestamp at(double seconds) {
     return core::Timestamp{static_cast<std::int64_t>(seconds * 1e6)};

@@ -114,15 +114,35 @@ TEST_CASE("A full table evicts the least recently used flow and counts it", "[fl
     core::LimitsConfig limits;
     limits.flows = 16;
     flow::FlowTable t(limits, false, stats, rec, 1);
+    std::uint64_t oldest = 0;
     for (int i = 0; i < 20; ++i) {
         const std::string src = "203.0.113." + std::to_string(i + 1);
-        t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i), true);
+        const auto obs = t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i), true);
+        oldest = i == 0 ? obs.flow->id : oldest;
     }
     CHECK(t.size() == 16);
     CHECK(rec.ended.size() == 4);
-    CHECK(rec.ended[0].first == 1);  // the oldest went first
+    CHECK(rec.ended[0].first == oldest);  // the oldest went first
     CHECK(rec.ended[0].second == flow::EndReason::Evicted);
     CHECK(stats.value("printwatch_flow_evictions_total") == 4);
+}
+
+TEST_CASE("Flow ids: the same for the same replay, different across sensors and flows", "[flow]") {
+    const auto id_of = [](std::uint64_t salt, const char* src, int ts) {
+        core::Stats stats;
+        Recorder rec;
+        flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
+        t.set_flow_id_salt(salt);
+        return t.observe(packet(src, 1000, "10.1.0.50", 9100, 6, 0x02, ts), true).flow->id;
+    };
+    const auto a = id_of(0, "203.0.113.1", 5);
+    CHECK(a == id_of(0, "203.0.113.1", 5));   // a replay gives the same id
+    CHECK(a != id_of(0, "203.0.113.2", 5));   // another flow
+    CHECK(a != id_of(0, "203.0.113.1", 6));   // the same tuple later: another flow
+    CHECK(a != id_of(77, "203.0.113.1", 5));  // another sensor
+    CHECK(a != 0);
+    CHECK(a < (std::uint64_t{1} << 53));  // exact in JavaScript (EveBox, Kibana)
+    CHECK(a > (std::uint64_t{1} << 32));  // not a small counter
 }
 
 namespace {

@@ -54,7 +54,7 @@ TEST_CASE("EVE serialization has the Suricata key order", "[json]") {
     e.tuple = core::EventTuple{*core::IpAddr::parse("192.168.1.52"),
                                *core::IpAddr::parse("8.8.8.8"), 54585, 53, 17};
     e.app_proto = "bjnp";
-    core::Signature sig{1001, 1, "printer.inbound_attempt", "msg", "cat", 1};
+    core::Signature sig{1001001, 1, "printer.inbound_attempt", "msg", "cat", 1};
     e.alert = &sig;
     e.body_key = "printwatch";
     e.body = core::Object{
@@ -64,7 +64,7 @@ TEST_CASE("EVE serialization has the Suricata key order", "[json]") {
           R"("event_type":"alert","vlan":[10],"src_ip":"192.168.1.52","src_port":54585,)"
           R"("dest_ip":"8.8.8.8","dest_port":53,"proto":"UDP",)"
           R"("community_id":"1:d/FP5EW3wiY1vCndhwleRRKHowQ=","app_proto":"bjnp",)"
-          R"("alert":{"action":"allowed","gid":1,"signature_id":1001,"rev":1,"signature":"msg",)"
+          R"("alert":{"action":"allowed","gid":1,"signature_id":1001001,"rev":1,"signature":"msg",)"
           R"("category":"cat","severity":1},"printwatch":{"kind":"printer.inbound_attempt","n":2,)"
           R"("list":["a",true]}})");
 }

@@ -22,19 +22,19 @@ core::EveEvent alert_event(const core::Signature& sig, std::string path) {
 }  // namespace
 
 TEST_CASE("RFC 5424: header, PRI from facility and severity, SD params", "[syslog]") {
-    const core::Signature sig{1203, 1, "pjl.fs_access", "PRINTWATCH PJL file-system access",
-                              "c",  1};
+    const core::Signature sig{1001203, 1, "pjl.fs_access", "PRINTWATCH PJL file-system access",
+                              "c",     1};
     const auto msg = exporters::format_rfc5424(alert_event(sig, "0:/../etc"), 21, "sensor1", 42);
     // local5 (21) * 8 + warning (4) = 172: SPEC §6 maps severity 1 to warning.
     CHECK(msg.rfind("<172>1 2023-11-14T22:13:20.000001Z sensor1 printwatch 42 ALERT "
-                    "[printwatch@32473 kind=\"pjl.fs_access\" sid=\"1203\" severity=\"1\" "
+                    "[printwatch@32473 kind=\"pjl.fs_access\" sid=\"1001203\" severity=\"1\" "
                     "src=\"203.0.113.9\" sport=\"4000\" dst=\"10.1.0.50\" dport=\"9100\" "
                     "proto=\"TCP\" path=\"0:/../etc\"] PRINTWATCH PJL file-system access: ",
                     0) == 0);
 }
 
 TEST_CASE("RFC 5424: SD-PARAM escaping and no line breaks from wire text", "[syslog]") {
-    const core::Signature sig{1203, 1, "pjl.fs_access", "m", "c", 1};
+    const core::Signature sig{1001203, 1, "pjl.fs_access", "m", "c", 1};
     const auto msg =
         exporters::format_rfc5424(alert_event(sig, "a\"b]c\\d\r\n<13>1 x"), 21, "h", 1);
     CHECK(msg.find(R"(path="a\"b\]c\\d\x0d\x0a<13>1 x")") != std::string::npos);
@@ -44,7 +44,7 @@ TEST_CASE("RFC 5424: SD-PARAM escaping and no line breaks from wire text", "[sys
 
 TEST_CASE("RFC 5424: messages are capped at 2048 bytes", "[syslog]") {
     const std::string long_sig(5000, 'S');
-    const core::Signature sig{1203, 1, "pjl.fs_access", long_sig, "c", 2};
+    const core::Signature sig{1001203, 1, "pjl.fs_access", long_sig, "c", 2};
     const auto msg =
         exporters::format_rfc5424(alert_event(sig, std::string(5000, 'p')), 21, "h", 1);
     CHECK(msg.size() == 2048);
