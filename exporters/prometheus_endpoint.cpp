@@ -13,9 +13,13 @@ namespace {
 
 class StatsCollectable final : public prometheus::Collectable {
   public:
-    explicit StatsCollectable(const core::Stats& stats) : stats_(stats) {}
+    StatsCollectable(const core::Stats& stats, std::function<void()> before_scrape)
+        : stats_(stats), before_scrape_(std::move(before_scrape)) {}
 
     std::vector<prometheus::MetricFamily> Collect() const override {
+        if (before_scrape_) {
+            before_scrape_();
+        }
         std::vector<prometheus::MetricFamily> out;
         // Every family, even one with no series yet, so HELP and TYPE are always there.
         stats_.visit_families([&](const core::Stats::Family& fam) {
@@ -45,6 +49,7 @@ class StatsCollectable final : public prometheus::Collectable {
 
   private:
     const core::Stats& stats_;
+    std::function<void()> before_scrape_;
 };
 
 }  // namespace
@@ -54,14 +59,15 @@ struct PrometheusEndpoint::Impl {
     std::shared_ptr<StatsCollectable> collectable;
 };
 
-PrometheusEndpoint::PrometheusEndpoint(const std::string& address, const core::Stats& stats)
+PrometheusEndpoint::PrometheusEndpoint(const std::string& address, const core::Stats& stats,
+                                       std::function<void()> before_scrape)
     : impl_(std::make_unique<Impl>()) {
     try {
         impl_->exposer = std::make_unique<prometheus::Exposer>(address, 2);
     } catch (const std::exception& e) {
         throw std::runtime_error("--metrics " + address + ": cannot listen: " + e.what());
     }
-    impl_->collectable = std::make_shared<StatsCollectable>(stats);
+    impl_->collectable = std::make_shared<StatsCollectable>(stats, std::move(before_scrape));
     impl_->exposer->RegisterCollectable(impl_->collectable);
 }
 

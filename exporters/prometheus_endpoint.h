@@ -5,6 +5,7 @@
 
 #include "core/stats.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,10 @@ namespace printwatch::exporters {
 class PrometheusEndpoint {
   public:
     /// Binds ADDR:PORT. Throws std::runtime_error naming the address when it cannot bind.
-    PrometheusEndpoint(const std::string& address, const core::Stats& stats);
+    /// `before_scrape` (optional) runs on the HTTP thread before each snapshot, to refresh
+    /// values read on demand (process metrics).
+    PrometheusEndpoint(const std::string& address, const core::Stats& stats,
+                       std::function<void()> before_scrape = {});
     ~PrometheusEndpoint();
     PrometheusEndpoint(const PrometheusEndpoint&) = delete;
     PrometheusEndpoint& operator=(const PrometheusEndpoint&) = delete;

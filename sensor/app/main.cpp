@@ -10,6 +10,7 @@
 #include "dissectors/registry.h"
 #include "exporters/eve_writer.h"
 #include "exporters/metrics_text.h"
+#include "exporters/process_metrics.h"
 #include "exporters/prometheus_endpoint.h"
 #include "exporters/syslog_sink.h"
 
@@ -38,6 +39,10 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 constexpr const char* kVersion = "0.1.0";
+#ifndef PRINTWATCH_COMMIT
+#define PRINTWATCH_COMMIT "unknown"
+#endif
+constexpr const char* kCommit = PRINTWATCH_COMMIT;
 
 // The only process-wide mutable state besides the logger: set by signal handlers.
 // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): signal handler state
@@ -337,10 +342,11 @@ struct Outputs {
 };
 
 void register_process_metrics(core::Stats& stats) {
-    stats.set(stats.series(stats.family("printwatch_build_info", "Build version, always 1",
-                                        core::MetricType::Gauge),
-                           {{"version", kVersion}}),
-              1);
+    stats.set(
+        stats.series(stats.family("printwatch_build_info", "Build version and commit, always 1",
+                                  core::MetricType::Gauge),
+                     {{"version", kVersion}, {"commit", kCommit}}),
+        1);
     // The EVE sink's error series exists even without --eve, so dashboards always find it.
     stats.series(
         stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
@@ -434,7 +440,8 @@ void report_drops(const std::vector<capture::PcapSource>& sources) {
 }
 
 /// SIGTERM or end of replay: settle, flush every sink, write metrics and state.
-void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out) {
+void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out,
+               exporters::ProcessMetrics& process) {
     pipeline.finish();
     out.status("printwatch stopping");
     if (out.eve_file != nullptr) {
@@ -452,6 +459,7 @@ void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& sta
     }
     out.fanout.flush();
     if (!o.metrics_file.empty()) {
+        process.refresh();
         exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
     }
     if (!o.state_path.empty()) {
@@ -479,6 +487,7 @@ int run(const Options& o) {
     auto sources = open_inputs(o, core::PortMap(config->ports), filter_summary);
     core::Stats stats;
     register_process_metrics(stats);
+    exporters::ProcessMetrics process(stats, o.interfaces);
     Outputs out(o, *config, stats);
     app::PipelineOptions options{o.all_traffic};
     if (!o.interfaces.empty()) {
@@ -499,7 +508,8 @@ int run(const Options& o) {
         !o.metrics_addr.empty() ? o.metrics_addr : (live_capture ? "127.0.0.1:10961" : "");
     std::unique_ptr<exporters::PrometheusEndpoint> endpoint;
     if (!metrics_addr.empty()) {
-        endpoint = std::make_unique<exporters::PrometheusEndpoint>(metrics_addr, stats);
+        endpoint = std::make_unique<exporters::PrometheusEndpoint>(
+            metrics_addr, stats, [&process] { process.refresh(); });
     }
     if (!o.user.empty()) {  // everything privileged is open by now
         app::drop_privileges(o.user);
@@ -528,7 +538,7 @@ int run(const Options& o) {
     } else {
         packets = replay(o, sources, pipeline, any_error);
     }
-    shut_down(o, pipeline, stats, out);
+    shut_down(o, pipeline, stats, out, process);
     if (!live_capture && any_error && packets == 0) {
         spdlog::error("no packet could be read");
         return kExitRuntime;
@@ -546,7 +556,8 @@ int checked_main(int argc, char** argv) {
     Options o;
     CLI::App cli{
         "printwatch: passive sensor for printer services (BJNP, raw 9100: PJL/PostScript/PCL)"};
-    cli.set_version_flag("--version", std::string("printwatch ") + kVersion);
+    cli.set_version_flag("--version",
+                         std::string("printwatch ") + kVersion + " (commit " + kCommit + ")");
     cli.add_option("-r,--read", o.read_files,
                    "Replay a pcap/pcapng file ('-' = stdin); repeatable");
     cli.add_option("-i,--interface", o.interfaces, "Capture live on an interface; repeatable");

@@ -271,7 +271,7 @@ constexpr std::array kStatsFields{
 /// in the metrics.
 bool kept_out_of_eve(std::string_view name) {
     return name == "printwatch_build_info" || name.starts_with("printwatch_output_") ||
-           name.starts_with("process_") || name.starts_with("printwatch_process_");
+           name.starts_with("process_") || name == "printwatch_interface_rx_packets_total";
 }
 
 core::Value field_value(const core::Stats& stats, const core::Stats::Family& fam, Shape shape) {

@@ -136,6 +136,21 @@ try:
         sensor = procs.start([BIN, "-i", a, "--metrics", f"127.0.0.1:{port}"])
         h.check("storm sensor serves /metrics",
                 h.wait_for(lambda: "printwatch_build_info" in h.http_get(f"http://127.0.0.1:{port}/metrics"), timeout=30))
+        quiet = h.http_get(f"http://127.0.0.1:{port}/metrics")
+        h.check("before any traffic: printer_exposed has HELP and TYPE (no series yet)",
+                "# TYPE printwatch_printer_exposed gauge" in quiet and "\nprintwatch_printer_exposed{" not in quiet)
+        proc = [m for m in ("process_start_time_seconds", "process_cpu_seconds_total",
+                            "process_resident_memory_bytes", "process_virtual_memory_bytes",
+                            "process_open_fds", "process_max_fds") if f"\n{m} " not in quiet]
+        h.check("process_* metrics as client libraries export them", not proc, str(proc))
+        rss = re.search(r"^process_resident_memory_bytes (\S+)$", quiet, re.M)
+        h.check("process_resident_memory_bytes is the real RSS (1-512 MiB)",
+                rss and 1 << 20 < float(rss.group(1)) < 512 << 20, rss.group(1) if rss else "")
+        h.check("build_info carries version and commit",
+                re.search(r'^printwatch_build_info\{version="[^"]+",commit="(?:[0-9a-f]{7,}|unknown)"\} 1$', quiet, re.M),
+                "\n".join(x for x in quiet.splitlines() if "build_info" in x))
+        h.check("the mirror interface's own receive counter is exported",
+                f'printwatch_interface_rx_packets_total{{interface="{a}"}}' in quiet)
         stop, results = threading.Event(), []
         threads = [threading.Thread(target=scrape_storm, args=(port, stop, results)) for _ in range(8)]
         for t in threads:
