@@ -24,9 +24,12 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <poll.h>
 #include <pwd.h>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -72,6 +75,10 @@ struct Options {
     std::vector<std::string> interfaces;
     std::string config_path;
     std::string filter;
+    std::vector<std::string> expression;  // a BPF expression after the options, as tcpdump
+    std::string filter_file;              // -F: the filter read from a file
+    std::string file_list;                // -V: capture files listed in a file
+    std::string filter_origin = "-f";     // named in errors about the filter
     bool all_traffic = false;
     std::string eve_path;
     std::vector<std::string> eve_types;
@@ -107,6 +114,72 @@ class NullSink final : public core::EventSink {
     void write(const core::EveEvent& /*e*/) override {}
 };
 
+/// Reads `path` whole; nullopt (and an error naming `flag` and the path) when it cannot.
+std::optional<std::string> read_text_file(const std::string& flag, const std::string& path,
+                                          std::vector<std::string>& errors) {
+    std::ifstream in(path);
+    if (!in) {
+        errors.push_back(flag + " " + path + ": " + core::errno_text(errno));
+        return std::nullopt;
+    }
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+/// The tcpdump habits: -V FILE lists capture files (one per line), -F FILE holds the filter,
+/// and words after the options are the filter expression. Folds them into read_files and
+/// filter, so that everything after sees one filter and one list of files.
+std::vector<std::string> fold_tcpdump_inputs(Options& o) {
+    std::vector<std::string> errors;
+    if (!o.file_list.empty()) {
+        if (auto text = read_text_file("-V", o.file_list, errors)) {
+            std::istringstream lines(*text);
+            std::size_t added = 0;
+            for (std::string line; std::getline(lines, line);) {
+                const auto start = line.find_first_not_of(" \t\r");
+                const auto end = line.find_last_not_of(" \t\r");
+                if (start != std::string::npos) {
+                    o.read_files.push_back(line.substr(start, end - start + 1));
+                    ++added;
+                }
+            }
+            if (added == 0) {
+                errors.push_back("-V " + o.file_list + ": lists no capture file");
+            }
+        }
+    }
+    const int sources = static_cast<int>(!o.filter.empty()) +
+                        static_cast<int>(!o.filter_file.empty()) +
+                        static_cast<int>(!o.expression.empty());
+    if (sources > 1) {
+        errors.emplace_back(
+            "give the filter once: -f EXPR, -F FILE or an expression after the "
+            "options");
+        return errors;
+    }
+    if (!o.filter_file.empty()) {
+        if (auto text = read_text_file("-F", o.filter_file, errors)) {
+            // Lines starting with '#' are comments, as tcpdump reads them; newlines are spaces.
+            std::istringstream lines(*text);
+            std::string joined;
+            for (std::string line; std::getline(lines, line);) {
+                if (line.find_first_not_of(" \t") != std::string::npos &&
+                    line[line.find_first_not_of(" \t")] != '#') {
+                    joined.append(joined.empty() ? "" : " ").append(line);
+                }
+            }
+            if (joined.find_first_not_of(" \t\r") == std::string::npos) {
+                errors.push_back("-F " + o.filter_file + ": the file holds no filter expression");
+            }
+            o.filter = joined;
+            o.filter_origin = "-F " + o.filter_file;
+        }
+    } else if (!o.expression.empty()) {
+        o.filter = fmt::format("{}", fmt::join(o.expression, " "));
+        o.filter_origin = "the filter expression";
+    }
+    return errors;
+}
+
 std::vector<std::string> validate_flags(const Options& o) {
     std::vector<std::string> errors;
     if (!o.check_config && o.read_files.empty() && o.interfaces.empty()) {
@@ -117,11 +190,11 @@ std::vector<std::string> validate_flags(const Options& o) {
             "-r and -i cannot be combined: replay and live capture are separate runs");
     }
     if (!o.filter.empty() && o.all_traffic) {
-        errors.emplace_back("-f and --all-traffic cannot be combined");
+        errors.push_back(o.filter_origin + " and --all-traffic cannot be combined");
     }
     if (!o.filter.empty()) {
         if (auto err = capture::check_filter(o.filter)) {
-            errors.push_back("-f \"" + o.filter + "\": " + *err);
+            errors.push_back(o.filter_origin + " \"" + o.filter + "\": " + *err);
         }
     }
     if (!o.syslog_url.empty() && !exporters::SyslogTarget::parse(o.syslog_url)) {
@@ -257,9 +330,9 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
 }
 
 /// The config file and the flags, with every error of both reported at once.
-std::optional<core::SensorConfig> load_configuration(const Options& o) {
+std::optional<core::SensorConfig> load_configuration(Options& o) {
     core::SensorConfig config;
-    std::vector<std::string> errors;
+    std::vector<std::string> errors = fold_tcpdump_inputs(o);
     if (!o.config_path.empty()) {
         auto loaded = app::load_config_file(o.config_path);
         if (loaded) {
@@ -467,7 +540,7 @@ void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& sta
     }
 }
 
-int run(const Options& o) {
+int run(Options o) {
     auto config = load_configuration(o);
     if (!config) {
         return kExitUsage;
@@ -558,26 +631,46 @@ int checked_main(int argc, char** argv) {
         "printwatch: passive sensor for printer services (BJNP, raw 9100: PJL/PostScript/PCL)"};
     cli.set_version_flag("--version",
                          std::string("printwatch ") + kVersion + " (commit " + kCommit + ")");
+    // Placeholders say what each value is (FILE, BPF, ADDR:PORT), as tcpdump's usage does.
     cli.add_option("-r,--read", o.read_files,
-                   "Replay a pcap/pcapng file ('-' = stdin); repeatable");
-    cli.add_option("-i,--interface", o.interfaces, "Capture live on an interface; repeatable");
-    cli.add_option("-c,--config", o.config_path, "YAML configuration file");
+                   "Replay a pcap/pcapng file ('-' = stdin); repeatable")
+        ->type_name("FILE")
+        ->allow_extra_args(false);  // the words after it are the filter expression
+    cli.add_option("-V", o.file_list, "Replay the capture files listed in FILE, one per line")
+        ->type_name("FILE");
+    cli.add_option("-i,--interface", o.interfaces, "Capture live on an interface; repeatable")
+        ->type_name("IFACE")
+        ->allow_extra_args(false);  // the words after it are the filter expression
+    cli.add_option("-c,--config", o.config_path, "YAML configuration file")->type_name("FILE");
     cli.add_option("-f,--filter", o.filter,
-                   "BPF capture filter (default: printer ports, VLAN-aware)");
+                   "BPF capture filter (default: printer ports, VLAN-aware)")
+        ->type_name("BPF");
+    cli.add_option("-F", o.filter_file, "Read the BPF capture filter from FILE")->type_name("FILE");
+    cli.add_option("expression", o.expression,
+                   "BPF capture filter after the options, as tcpdump takes it")
+        ->type_name("BPF");
     cli.add_flag("--all-traffic", o.all_traffic,
                  "No capture filter; recognise BJNP/PJL on any port");
-    cli.add_option("--eve", o.eve_path, "Write EVE JSON lines to FILE ('-' = stdout)");
+    cli.add_option("--eve", o.eve_path, "Write EVE JSON lines to FILE ('-' = stdout)")
+        ->type_name("FILE");
     cli.add_option("--eve-types", o.eve_types,
                    "Only these event types in EVE (alert,printer,bjnp,pjl,postscript,stats)")
+        ->type_name("TYPE,...")
+        ->allow_extra_args(false)
         ->delimiter(',');
     cli.add_option("--metrics", o.metrics_addr,
-                   "Serve Prometheus /metrics on ADDR:PORT (live default 127.0.0.1:10961)");
+                   "Serve Prometheus /metrics on ADDR:PORT (live default 127.0.0.1:10961)")
+        ->type_name("ADDR:PORT");
     cli.add_option("--metrics-file", o.metrics_file,
-                   "Write final metrics in Prometheus text format on exit");
-    cli.add_option("--state", o.state_path, "Persist learned printers and clients in FILE");
+                   "Write final metrics in Prometheus text format on exit")
+        ->type_name("FILE");
+    cli.add_option("--state", o.state_path, "Persist learned printers and clients in FILE")
+        ->type_name("FILE");
     cli.add_option("--syslog", o.syslog_url,
-                   "RFC 5424 alerts to unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
-    cli.add_option("--user", o.user, "Drop root for USER once the capture is open");
+                   "RFC 5424 alerts to unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT")
+        ->type_name("URL");
+    cli.add_option("--user", o.user, "Drop root for USER once the capture is open")
+        ->type_name("USER");
     cli.add_flag("--check-config", o.check_config,
                  "Validate the config and flags, then exit 0 or 2");
     try {

@@ -104,5 +104,31 @@ else
   bad "tshark not installed"
 fi
 
+# tcpdump habits (issue 12.17): an expression after the options, -F FILE, -V FILE.
+case=$root/pcaps/pjl-sids/input.pcap
+"$bin" -r "$case" -f 'tcp port 9100' --eve "$work/f.jsonl" 2> "$work/err"
+"$bin" -r "$case" 'tcp port 9100' --eve "$work/expr.jsonl" 2> "$work/err"; rc=$?
+check "a BPF expression after the options works as -f" '[ $rc -eq 0 ] && [ -s "$work/f.jsonl" ] && cmp -s "$work/f.jsonl" "$work/expr.jsonl"'
+"$bin" -r "$case" tcp port 9100 --eve "$work/words.jsonl" 2> "$work/err"
+check "the expression may be several words, as tcpdump takes it" 'cmp -s "$work/f.jsonl" "$work/words.jsonl"'
+printf '# the raw port only\ntcp port 9100\n' > "$work/filter.bpf"
+"$bin" -r "$case" -F "$work/filter.bpf" --eve "$work/ff.jsonl" 2> "$work/err"; rc=$?
+check "-F FILE reads the filter (comment lines skipped)" '[ $rc -eq 0 ] && cmp -s "$work/f.jsonl" "$work/ff.jsonl"'
+"$bin" -r "$case" -f tcp udp 2> "$work/err"; rc=$?
+check "two filters (-f and an expression) are a usage error" '[ $rc -eq 2 ] && grep -q "give the filter once" "$work/err"'
+"$bin" -r "$case" -F "$work/nonexistent.bpf" 2> "$work/err"; rc=$?
+check "-F with a missing file names it" '[ $rc -eq 2 ] && grep -q -- "-F $work/nonexistent.bpf: No such file" "$work/err"'
+"$bin" -r "$case" 'tcp port nine' 2> "$work/err"; rc=$?
+check "a bad trailing expression is named as such" '[ $rc -eq 2 ] && grep -q "the filter expression \"tcp port nine\"" "$work/err"'
+printf '%s\n\n  %s  \n' "$case" "$root/pcaps/scan/input.pcap" > "$work/files.txt"
+"$bin" -V "$work/files.txt" --eve "$work/v.jsonl" 2> "$work/err"; rc=$?
+"$bin" -r "$case" -r "$root/pcaps/scan/input.pcap" --eve "$work/rr.jsonl" 2> "$work/err"
+check "-V FILE replays the files it lists, as two -r" '[ $rc -eq 0 ] && [ -s "$work/v.jsonl" ] && cmp -s "$work/v.jsonl" "$work/rr.jsonl"'
+"$bin" -V "$work/no-list.txt" 2> "$work/err"; rc=$?
+check "-V with a missing file names it" '[ $rc -eq 2 ] && grep -q -- "-V $work/no-list.txt: No such file" "$work/err"'
+"$bin" --help > "$work/help" 2>&1
+check "--help shows placeholders (FILE, BPF, ADDR:PORT, URL), never TEXT" \
+  'grep -q -- "-r,--read FILE" "$work/help" && grep -q -- "-f,--filter BPF" "$work/help" && grep -q -- "--metrics ADDR:PORT" "$work/help" && grep -q -- "--syslog URL" "$work/help" && ! grep -q TEXT "$work/help"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
