@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // \summary: Canon BJNP / MFNP dissector, UDP and TCP, both directions.
 //
-// Reference: reference/protocols.md Part 1 (reverse-engineered from cups-bjnp, SANE pixma,
+// Reference: docs/protocols.md Part 1 (reverse-engineered from cups-bjnp, SANE pixma,
 // nmap's bjnp.lua and Wireshark's packet-bjnp.c; no public specification exists).
 //
 //   0      4        5        6        8        10       12               16

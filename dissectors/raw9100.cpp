@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // \summary: raw TCP 9100 (AppSocket/JetDirect) dissector: PJL, PostScript, PCL, back-channel.
 //
-// Reference: reference/protocols.md Part 2. There is no framing on 9100: the client writes a
+// Reference: docs/protocols.md Part 2. There is no framing on 9100: the client writes a
 // job (UEL, PJL lines, then a page description language) and the printer may answer on the
 // same connection (PJL replies ending in form feed, FSUPLOAD data, PostScript output).
 //
@@ -65,7 +65,7 @@ const char* mode_name(Mode m) {
 
 constexpr std::string_view kPclXlTag = " HP-PCL XL";
 
-/// What a non-PJL stream start is (file(1) magic, protocols.md §2.4-2.5), or nullopt while the
+/// What a non-PJL stream start is (file(1) magic, docs/protocols.md §2.4-2.5), or nullopt while the
 /// bytes seen so far could still become one of the known starts.
 std::optional<Mode> decided_language(std::string_view s) {
     while (s.starts_with(kUel)) {

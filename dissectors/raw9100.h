@@ -20,7 +20,7 @@ constexpr std::size_t kMaxPjlLine = 1024;
 constexpr std::size_t kMaxArgs = 256;
 constexpr std::string_view kUel = "\x1b%-12345X";
 
-/// What a command means (reference/protocols.md §2.7). Detection maps these to sids.
+/// What a command means (docs/protocols.md §2.7). Detection maps these to sids.
 enum class Category : std::uint8_t {
     Benign,        // JOB, EOJ, COMMENT, ENTER LANGUAGE, SET <job variable>, DMINFO
     Info,          // INFO ID/STATUS, ECHO, USTATUS: also what drivers send

@@ -2,7 +2,7 @@
 // \summary: pure parsers of the raw 9100 dissector: PJL command lines, a PostScript operator
 // scanner and a PCL escape-sequence scanner.
 //
-// References: reference/protocols.md Part 2 (HP PJL Technical Reference: UEL, FS commands,
+// References: docs/protocols.md Part 2 (HP PJL Technical Reference: UEL, FS commands,
 // security variables; Brother/Lexmark PJL tables; PRET's command set; the classification
 // table in §2.7). PJL line: "@PJL" SP command [SP words] [SP var "=" value] CR? LF.
 // PCL 5 escape: ESC param(0x21-0x2F) group(0x60-0x7E) value terminator(0x40-0x5E, or
@@ -75,7 +75,7 @@ bool one_of(std::string_view s, std::initializer_list<std::string_view> list) {
     return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-/// Commands whose meaning does not depend on their arguments (protocols.md §2.7).
+/// Commands whose meaning does not depend on their arguments (docs/protocols.md §2.7).
 constexpr std::array<std::pair<std::string_view, Category>, 17> kCommandCategories{{
     {"FSQUERY", Category::FsAccess},
     {"FSDIRLIST", Category::FsAccess},
@@ -235,7 +235,7 @@ struct PsEntry {
     std::string_view category;
     bool dangerous;
 };
-// protocols.md §2.4 and §2.7. "dangerous" are the operators of sid 1001301.
+// docs/protocols.md §2.4 and §2.7. "dangerous" are the operators of sid 1001301.
 constexpr std::array kPsOperators{
     PsEntry{"file", "fs_access", true},
     PsEntry{"deletefile", "destructive", true},

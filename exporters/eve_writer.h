@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// EVE JSON lines (Suricata field names and order, SPEC §4). serialize() is pure and is what the
+// EVE JSON lines (Suricata field names and order, docs/spec.md §4). serialize() is pure and is what the
 // golden tests diff; EveFileSink writes lines to a file or stdout.
 #pragma once
 

@@ -38,7 +38,7 @@ constexpr int kPollSliceMs = 100;
 // While running, a send waits for a slow collector this long before reconnecting.
 constexpr auto kSendPatience = std::chrono::hours(1);
 
-// RFC 5424 severities: SPEC §6 maps alert severity 1 -> warning, 2 -> notice, 3 -> info.
+// RFC 5424 severities: docs/spec.md §6 maps alert severity 1 -> warning, 2 -> notice, 3 -> info.
 int syslog_severity(const core::EveEvent& e) {
     if (e.alert == nullptr) {
         return 6;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// RFC 5424 syslog sink (SPEC §6): unix datagram (/dev/log), UDP, or TCP with RFC 6587
+// RFC 5424 syslog sink (docs/spec.md §6): unix datagram (/dev/log), UDP, or TCP with RFC 6587
 // octet-counting framing. The capture thread only formats and enqueues; a worker thread sends,
 // reconnecting with exponential backoff (100 ms to 5 s). Messages wait in a bounded queue
 // (syslog.queue) until delivered, so a short collector outage loses nothing; when the queue is

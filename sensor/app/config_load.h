@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Loads and validates the YAML config (SPEC §3). Every error is collected, each as
+// Loads and validates the YAML config (docs/spec.md §3). Every error is collected, each as
 // "FILE:LINE: message", so an operator fixes them all in one pass.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// printwatch: a passive sensor for printer services (SPEC §2 is the command line contract).
+// printwatch: a passive sensor for printer services (docs/spec.md §2 is the command line contract).
 #include "app/bpf.h"
 #include "app/config_load.h"
 #include "app/pipeline.h"

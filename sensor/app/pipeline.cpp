@@ -250,7 +250,7 @@ constexpr std::array kStatsFields{
     StatsField{"printwatch_stream_gaps_total", "tcp", "stream_gaps", Shape::Value},
     StatsField{"printwatch_dissector_detached_total", "app_layer", "detached", Shape::Value},
     StatsField{"printwatch_dissector_errors_total", "app_layer", "errors", Shape::Sum},
-    StatsField{"printwatch_dissector_errors_total", "app_layer", "errors_by_protocol", Shape::Rows},
+    StatsField{"printwatch_dissector_errors_total", "app_layer", "errors_by_dissector", Shape::Rows},
     StatsField{"printwatch_alerts_total", "detect", "alert", Shape::Sum},
     StatsField{"printwatch_alerts_total", "detect", "alert_by_kind", Shape::Rows},
     StatsField{"printwatch_alerts_suppressed_total", "detect", "suppressed", Shape::Sum},

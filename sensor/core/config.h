@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// SensorConfig: the whole configuration as a plain aggregate with the defaults of SPEC §3.
+// SensorConfig: the whole configuration as a plain aggregate with the defaults of docs/spec.md §3.
 // Loaded once (sensor/app/config_load.cpp) and passed as const&; the struct is the documentation.
 #pragma once
 

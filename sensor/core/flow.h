@@ -29,7 +29,7 @@ struct FlowKeyHash {
     std::size_t operator()(const FlowKey& k) const noexcept;
 };
 
-/// Service of a printer port, as named in SPEC §4 and in metric labels.
+/// Service of a printer port, as named in docs/spec.md §4 and in metric labels.
 enum class Service : std::uint8_t {
     None,
     Raw,

@@ -247,7 +247,7 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
     const bool tcp = flow.proto == core::ip_proto::kTcp;
     const bool syn_only = tcp && (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
     if ((tcp && !syn_only) || dir != Direction::ToServer) {
-        return;  // ACK/FIN/RST probes and mid-stream pickups are not attempts (SPEC §4)
+        return;  // ACK/FIN/RST probes and mid-stream pickups are not attempts (docs/spec.md §4)
     }
     const bool client_inside = config_->in_home_net(flow.client);
     const bool inbound = !client_inside && config_->in_home_net(flow.server);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Detector: turns transport observations and dissector facts into alerts and inventory
-// records (SPEC §4). Owns the attempt timers, the alert gate, the scan tracker and the
+// records (docs/spec.md §4). Owns the attempt timers, the alert gate, the scan tracker and the
 // inventory. Single-threaded; every timer runs on packet time.
 #pragma once
 
@@ -79,7 +79,7 @@ class Detector {
     void pjl_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
     void postscript_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
     /// A protocol alert keyed by `detail`; with `stricter_when_untrusted`, an outside or
-    /// untrusted client gets the sid's stricter variant (protocols.md §2.7).
+    /// untrusted client gets the sid's stricter variant (docs/protocols.md §2.7).
     void app_alert(core::Flow& flow, std::uint32_t sid, std::string_view detail,
                    core::Object details, core::Timestamp ts, bool stricter_when_untrusted,
                    bool trusted);

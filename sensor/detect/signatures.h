@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The signature table of SPEC §4: sid, kind, message, category, severity. The kind strings and
+// The signature table of docs/spec.md §4: sid, kind, message, category, severity. The kind strings and
 // sids are public interface (rules, dashboards and users match on them).
 #pragma once
 

@@ -15,7 +15,7 @@ using core::Timestamp;
 namespace tf = core::tcp_flags;
 
 namespace {
-// Idle timeouts in packet time. UDP's 60 s is the SPEC's attempt definition; TCP keeps an
+// Idle timeouts in packet time. UDP's 60 s is docs/spec.md's attempt definition; TCP keeps an
 // established connection far longer, and a closed or never-answered one briefly.
 constexpr Duration kUdpTimeout = Duration::seconds(60);
 constexpr Duration kTcpOpeningTimeout = Duration::seconds(60);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Command-line contract tests (SPEC §2): exit codes, error messages that name the file, line,
+# Command-line contract tests (docs/spec.md §2): exit codes, error messages that name the file, line,
 # flag or interface at fault, partial processing of truncated captures, stdin, --state.
 #   cli_test.sh BINARY REPO_ROOT WORK_DIR
 set -u

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks every file under deploy/ with the real tool that consumes it (SPEC §8):
+# Checks every file under deploy/ with the real tool that consumes it (docs/spec.md §8):
 # promtool (rules, rule unit tests, config), systemd-analyze verify, rsyslogd -N1, the
 # dashboard's schema, and printwatch --check-config on the example config.
 #   deploy_test.sh PRINTWATCH REPO_ROOT WORK_DIR

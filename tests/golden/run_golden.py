@@ -4,7 +4,7 @@ printwatch binary and diffs the EVE output against expected.jsonl, byte for byte
 
     run_golden.py BINARY CASE_DIR WORK_DIR
 
-- The case is replayed twice; the two outputs must be identical (SPEC §2 determinism).
+- The case is replayed twice; the two outputs must be identical (docs/spec.md §2 determinism).
 - expected_metrics.txt (optional): every line in it must appear in the --metrics-file output.
 - UPDATE_GOLDEN=1 rewrites expected.jsonl from the actual output, for review in the diff.
 Uses only the standard library, so any python3 runs it.

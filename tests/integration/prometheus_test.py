@@ -125,7 +125,7 @@ try:
                 "printer_exposed", "printer_last_inbound_attempt_timestamp_seconds", "output_errors_total",
                 "last_packet_timestamp_seconds"]
         absent = [m for m in spec if f"printwatch_{m}" not in names_out]
-        h.check("every metric of SPEC §7 is served", not absent, str(absent))
+        h.check("every metric of docs/spec.md §7 is served", not absent, str(absent))
 
     with h.veth_namespace("storm", pairs=1) as (ns, links):
         a, b = links[0]

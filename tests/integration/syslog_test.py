@@ -91,7 +91,7 @@ def check_delivery(transport, logname):
             break
         params = dict(PARAM.findall(m.group(6)))
         sev = {1: 4, 2: 5, 3: 6}[a["alert"]["severity"]]
-        ok_params &= int(m.group(1)) == 21 * 8 + sev  # facility local5, SPEC §6 severity map
+        ok_params &= int(m.group(1)) == 21 * 8 + sev  # facility local5, docs/spec.md §6 severity map
         ok_params &= params.get("kind") == a["printwatch"]["kind"]
         ok_params &= params.get("sid") == str(a["alert"]["signature_id"])
         ok_params &= params.get("src") == a["src_ip"] and params.get("dst") == a["dest_ip"]

@@ -6,7 +6,7 @@ PostScript-capable HP LaserJet on raw 9100 (PJL replies ending in form feed, Pos
 backend, nmap's NSE scripts, PRET's sequences) to run their whole exchange.
 
 usage: printer.py MAC IPV4 [IPV6]    (runs until SIGTERM; logs one line per request to stdout)
-Wire formats: ../../../shared/reference/protocols.md §1 and §2 (no code from any client).
+Wire formats: docs/protocols.md §1 and §2 (no code from any client).
 """
 import re
 import select

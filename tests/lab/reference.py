@@ -3,7 +3,7 @@
 README's sid table: nothing here shares code or logic tables with printwatch. It answers what
 printwatch must report:
 
-  attempts   inbound attempts by (service, outcome), SPEC §4: an outside SYN (the same
+  attempts   inbound attempts by (service, outcome), docs/spec.md §4: an outside SYN (the same
              5-tuple and ISN is one attempt) or the first datagram of a UDP 5-tuple (60 s idle)
              to a printer port of an inside host; accepted on SYN-ACK or any datagram back,
              refused on RST or an ICMP unreachable quoting it, else unanswered (5 s);

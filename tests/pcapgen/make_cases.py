@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the crafted golden cases under pcaps/<case>/ (input.pcap, config.yaml, README.md).
 
-Every packet is built from the wire formats in reference/protocols.md with fixed timestamps,
+Every packet is built from the wire formats in docs/protocols.md with fixed timestamps,
 so running this again produces byte-identical captures. Run with Debian's python3 (scapy):
 
     /usr/bin/python3 tests/pcapgen/make_cases.py [case ...]
@@ -88,12 +88,12 @@ class Case:
         with open(os.path.join(d, "README.md"), "w") as f:
             f.write(f"# {self.name}\n\n{self.readme.strip()}\n\n"
                     "Provenance: crafted by `tests/pcapgen/make_cases.py` (scapy) from the wire "
-                    "formats in reference/protocols.md; documentation address ranges only.\n")
+                    "formats in docs/protocols.md; documentation address ranges only.\n")
 
 
 def inbound_outcomes():
     c = Case("inbound-outcomes", """
-Every outcome of an inbound attempt (SPEC §4, sid 1001001), and the firewall-fix loop.
+Every outcome of an inbound attempt (docs/spec.md §4, sid 1001001), and the firewall-fix loop.
 
 - 203.0.113.7 -> 10.1.0.50:9100 SYN, SYN-ACK: `accepted`, then `printer.exposed` (1001004).
 - 203.0.113.7 -> 10.1.0.52:9100 SYN, RST: `refused` by RST.
@@ -131,7 +131,7 @@ def vlan_mirror():
     c = Case("vlan-mirror", """
 A SPAN port that mirrors both VLANs of a routed hop: every packet of an inbound 9100 attempt
 appears twice, once on VLAN 10 and once on VLAN 20 with TTL-1 and the router's MACs. It must
-count as one attempt (SPEC §5); printwatch_duplicate_packets_total counts the copies. A QinQ
+count as one attempt (docs/spec.md §5); printwatch_duplicate_packets_total counts the copies. A QinQ
 (802.1ad 100 / 802.1Q 10) BJNP discover from outside is decoded through both tags.
 """)
     out, prn = "203.0.113.20", "10.1.0.50"
@@ -167,7 +167,7 @@ does (from port 8611), and the printer fd00::51 answers from 8611: it is learned
 
 def untrusted_client():
     c = Case("untrusted-client", """
-trusted_clients by CIDR and by MAC (SPEC §3, sid 1001002). 10.1.2.15 is trusted by 10.1.2.0/24,
+trusted_clients by CIDR and by MAC (docs/spec.md §3, sid 1001002). 10.1.2.15 is trusted by 10.1.2.0/24,
 10.1.7.7 by its MAC; 10.1.9.9 is not: its 9100 print raises printer.unknown_client with its
 MAC, a second connection inside the suppression window is suppressed, and its BJNP job on 8611
 (a different service) alerts again.
@@ -362,7 +362,7 @@ UEL = b"\x1b%-12345X"
 
 def pret_session():
     c = Case("pret-session", """
-A PRET-style attack (protocols.md §2.6) from an untrusted inside host against a 9100 printer:
+A PRET-style attack (docs/protocols.md §2.6) from an untrusted inside host against a 9100 printer:
 `@PJL USTATUSOFF`, every command followed by `ECHO DELIMITER<n>` (PRET's fingerprint, tagged
 `tool: PRET`), `INFO ID` answered with the model (learned into the inventory from PJL),
 FSDIRLIST, an FSUPLOAD of `0:/../../etc/passwd` answered with the file's bytes (traversal:

@@ -6,7 +6,7 @@
 using printwatch::app::load_config_text;
 using printwatch::app::parse_duration;
 
-TEST_CASE("An empty config gives the SPEC defaults", "[config]") {
+TEST_CASE("An empty config gives the docs/spec.md defaults", "[config]") {
     auto c = load_config_text("", "empty.yaml");
     REQUIRE(c);
     CHECK(c->home_net.size() == 5);
@@ -36,7 +36,7 @@ TEST_CASE("flow.vlan_tracking is a boolean, and a bad value names its line", "[c
     CHECK(unknown.error()[0] == "f.yaml:1: unknown key 'flow.vlan'");
 }
 
-TEST_CASE("The SPEC example config loads", "[config]") {
+TEST_CASE("The docs/spec.md example config loads", "[config]") {
     const char* yaml = R"(home_net: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7, fe80::/10]
 printers:
   - {address: 10.1.0.51, name: canon-3rd-floor}

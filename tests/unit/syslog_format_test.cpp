@@ -25,7 +25,7 @@ TEST_CASE("RFC 5424: header, PRI from facility and severity, SD params", "[syslo
     const core::Signature sig{1001203, 1, "pjl.fs_access", "PRINTWATCH PJL file-system access",
                               "c",     1};
     const auto msg = exporters::format_rfc5424(alert_event(sig, "0:/../etc"), 21, "sensor1", 42);
-    // local5 (21) * 8 + warning (4) = 172: SPEC §6 maps severity 1 to warning.
+    // local5 (21) * 8 + warning (4) = 172: docs/spec.md §6 maps severity 1 to warning.
     CHECK(msg.rfind("<172>1 2023-11-14T22:13:20.000001Z sensor1 printwatch 42 ALERT "
                     "[printwatch@32473 kind=\"pjl.fs_access\" sid=\"1001203\" severity=\"1\" "
                     "src=\"203.0.113.9\" sport=\"4000\" dst=\"10.1.0.50\" dport=\"9100\" "
