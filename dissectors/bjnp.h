@@ -33,7 +33,8 @@ bool has_magic(core::Bytes b) noexcept;
 /// Truncated: fewer than 16 bytes. Invalid: unknown magic, dev_type, or reserved bytes set.
 /// TooLarge: payload length above kMaxPayload.
 core::Result<Header> parse_header(core::ByteReader& r) noexcept;
-/// Name of a command code ("discover", "job_details"...); "unknown" when not in docs/protocols.md §1.4.
+/// Name of a command code ("discover", "job_details"...); "unknown" when not in docs/protocols.md
+/// §1.4.
 const char* command_name(std::uint8_t code) noexcept;
 bool known_command(std::uint8_t code) noexcept;
 

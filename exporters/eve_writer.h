@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// EVE JSON lines (Suricata field names and order, docs/spec.md §4). serialize() is pure and is what the
-// golden tests diff; EveFileSink writes lines to a file or stdout.
+// EVE JSON lines (Suricata field names and order, docs/spec.md §4). serialize() is pure and is what
+// the golden tests diff; EveFileSink writes lines to a file or stdout.
 #pragma once
 
 #include "core/event.h"

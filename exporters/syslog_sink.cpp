@@ -8,14 +8,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <netdb.h>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 namespace printwatch::exporters {
@@ -159,64 +163,126 @@ int syslog_facility(const std::string& name) {
     return -1;
 }
 
-std::string format_rfc5424(const core::EveEvent& e, int facility, const std::string& hostname,
-                           int pid) {
-    std::string msgid;
+SyslogRecord describe_for_syslog(const core::EveEvent& e) {
+    SyslogRecord r;
     if (e.event_type == "alert") {
-        msgid = "ALERT";
+        r.msgid = "ALERT";
     } else if (e.event_type == "printer") {
-        msgid = "PRINTER";
+        r.msgid = "PRINTER";
     } else if (e.event_type == "stats") {
-        msgid = "STATS";
+        r.msgid = "STATS";
     } else if (e.event_type == "status") {
-        msgid = "STATUS";
+        r.msgid = "STATUS";
     } else {
-        return {};  // protocol records stay in EVE: syslog carries alerts and state changes
+        return r;  // protocol records stay in EVE: syslog carries alerts and state changes
     }
-    std::string out = "<" + std::to_string(facility * 8 + syslog_severity(e)) + ">1 " +
-                      rfc3339(e.ts) + " " + hostname + " printwatch " + std::to_string(pid) + " " +
-                      msgid + " [printwatch@32473";
-    auto param = [&](std::string_view name, std::string_view value) {
-        out.append(" ").append(name).append("=\"").append(sd_value(value)).append("\"");
-    };
-    std::string human;
+    r.severity = syslog_severity(e);
     if (e.alert != nullptr) {
-        param("kind", e.alert->kind);
-        param("sid", std::to_string(e.alert->sid));
-        param("severity", std::to_string(e.severity));
+        r.params.emplace_back("kind", std::string(e.alert->kind));
+        r.params.emplace_back("sid", std::to_string(e.alert->sid));
+        r.params.emplace_back("severity", std::to_string(e.severity));
     }
     if (e.tuple) {
-        param("src", e.tuple->src.to_string());
-        param("sport", std::to_string(e.tuple->sport));
-        param("dst", e.tuple->dst.to_string());
-        param("dport", std::to_string(e.tuple->dport));
-        param("proto", e.tuple->proto == 6 ? "TCP" : "UDP");
+        r.params.emplace_back("src", e.tuple->src.to_string());
+        r.params.emplace_back("sport", std::to_string(e.tuple->sport));
+        r.params.emplace_back("dst", e.tuple->dst.to_string());
+        r.params.emplace_back("dport", std::to_string(e.tuple->dport));
+        r.params.emplace_back("proto", e.tuple->proto == 6 ? "TCP" : "UDP");
     }
     for (const auto& [k, v] : e.body) {
         if (carried_as_sd_param(k, v)) {
-            param(k, value_text(v));
+            r.params.emplace_back(k, value_text(v));
         }
     }
-    out.append("] ");
     if (e.alert != nullptr) {
-        human = std::string(e.alert->signature);
+        r.message = std::string(e.alert->signature);
         if (e.tuple) {
-            human += ": " + e.tuple->src.to_string() + ":" + std::to_string(e.tuple->sport) +
-                     " -> " + e.tuple->dst.to_string() + ":" + std::to_string(e.tuple->dport);
+            r.message += ": " + e.tuple->src.to_string() + ":" + std::to_string(e.tuple->sport) +
+                         " -> " + e.tuple->dst.to_string() + ":" + std::to_string(e.tuple->dport);
         }
         if (const auto* o = core::find(e.body, "outcome")) {
-            human += " " + value_text(*o);
+            r.message += " " + value_text(*o);
         }
     } else if (e.event_type == "printer") {
-        human = "printer inventory: " + value_text(*core::find(e.body, "address"));
+        r.message = "printer inventory: " + value_text(*core::find(e.body, "address"));
     } else if (e.event_type == "status") {
-        human = value_text(*core::find(e.body, "message"));
+        r.message = value_text(*core::find(e.body, "message"));
     } else {
-        human = "stats";
+        r.message = "stats";
     }
-    out.append(sanitize_text(human, {}, kMaxMessage));
+    return r;
+}
+
+namespace {
+/// The parameters as `name="value"` pairs, escaped for an SD-ELEMENT (and safe in plain text).
+void append_params(std::string& out, const SyslogRecord& r) {
+    for (const auto& [name, value] : r.params) {
+        out.append(" ").append(name).append("=\"").append(sd_value(value)).append("\"");
+    }
+}
+void cap(std::string& out) {
     if (out.size() > kMaxMessage) {
         out.resize(kMaxMessage);
+    }
+}
+}  // namespace
+
+std::string format_rfc5424(const core::EveEvent& e, int facility, const std::string& hostname,
+                           int pid) {
+    const auto r = describe_for_syslog(e);
+    if (r.msgid.empty()) {
+        return {};
+    }
+    std::string out = "<" + std::to_string(facility * 8 + r.severity) + ">1 " + rfc3339(e.ts) +
+                      " " + hostname + " printwatch " + std::to_string(pid) + " " + r.msgid +
+                      " [printwatch@32473";
+    append_params(out, r);
+    out.append("] ");
+    out.append(sanitize_text(r.message, {}, kMaxMessage));
+    cap(out);
+    return out;
+}
+
+std::string format_rfc3164(const core::EveEvent& e, int facility, int pid) {
+    const auto r = describe_for_syslog(e);
+    if (r.msgid.empty()) {
+        return {};
+    }
+    // RFC 3164 §4.1.2: "Mmm dd hh:mm:ss", the day space-padded. UTC: the sensor's clock is
+    // the packets' clock, and local daemons stamp reception time anyway.
+    static constexpr std::array<std::string_view, 12> kMonths{
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::string iso = core::format_iso8601(e.ts);  // YYYY-MM-DDTHH:MM:SS.ffffff+0000
+    const auto month = static_cast<std::size_t>(std::stoi(iso.substr(5, 2))) - 1;
+    const std::string day = iso[8] == '0' ? " " + iso.substr(9, 1) : iso.substr(8, 2);
+    std::string out = "<" + std::to_string(facility * 8 + r.severity) + ">" +
+                      std::string(kMonths.at(month)) + " " + day + " " + iso.substr(11, 8) +
+                      " printwatch[" + std::to_string(pid) + "]: " + r.msgid;
+    append_params(out, r);
+    out.append(" ");
+    out.append(sanitize_text(r.message, {}, kMaxMessage));
+    cap(out);
+    return out;
+}
+
+std::string format_journal_fields(const core::EveEvent& e, int facility) {
+    const auto r = describe_for_syslog(e);
+    if (r.msgid.empty()) {
+        return {};
+    }
+    // One "FIELD=value" per line; values are sanitised to one printable line, so a newline
+    // always ends a field (the sink hands each line to sd_journal_sendv as one iovec).
+    std::string out = "MESSAGE=" + sanitize_text(r.message, {}, kMaxMessage);
+    out.append("\nPRIORITY=").append(std::to_string(r.severity));
+    out.append("\nSYSLOG_FACILITY=").append(std::to_string(facility));
+    out.append("\nSYSLOG_IDENTIFIER=printwatch");
+    out.append("\nPRINTWATCH_MSGID=").append(r.msgid);
+    for (const auto& [name, value] : r.params) {
+        std::string field = "PRINTWATCH_";
+        for (const char c : name) {
+            field.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        }
+        out.append("\n").append(field).append("=").append(sanitize_text(value, {}, 256));
     }
     return out;
 }
@@ -233,6 +299,17 @@ SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config,
                                  ": expected unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
     }
     target_ = *t;
+    if (target_.transport == SyslogTarget::Transport::Unix) {
+        // Debian's /dev/log is journald's (a link to /run/systemd/journal/dev-log). journald
+        // does not parse RFC 5424, so send it native fields; any other local daemon gets RFC 3164.
+        std::error_code ec;
+        const auto real = std::filesystem::canonical(target_.path, ec).string();
+        const bool journald =
+            !ec &&
+            (real == "/run/systemd/journal/dev-log" || real == "/run/systemd/journal/socket") &&
+            std::filesystem::exists("/run/systemd/journal/socket", ec);
+        encoding_ = journald ? Encoding::Journal : Encoding::Rfc3164;
+    }
     std::array<char, 256> host{};
     ::gethostname(host.data(), host.size() - 1);
     hostname_ = clean_hostname(host.data());
@@ -267,8 +344,20 @@ std::size_t SyslogSink::close() {
     return dropped_at_close_;
 }
 
+std::string SyslogSink::encode(const core::EveEvent& event) const {
+    switch (encoding_) {
+        case Encoding::Journal:
+            return format_journal_fields(event, facility_);
+        case Encoding::Rfc3164:
+            return format_rfc3164(event, facility_, pid_);
+        case Encoding::Rfc5424:
+            break;
+    }
+    return format_rfc5424(event, facility_, hostname_, pid_);
+}
+
 void SyslogSink::write(const core::EveEvent& event) {
-    std::string msg = format_rfc5424(event, facility_, hostname_, pid_);
+    std::string msg = encode(event);
     if (!msg.empty()) {
         enqueue(std::move(msg));
     }
@@ -422,6 +511,19 @@ SyslogSink::Send SyslogSink::send_one(const std::string& message) const {
 }
 
 SyslogSink::Send SyslogSink::attempt(const std::string& msg, bool probing) {
+    if (encoding_ == Encoding::Journal) {
+        // libsystemd speaks journald's native protocol; each line of `msg` is one field.
+        std::vector<iovec> fields;
+        for (std::size_t start = 0; start < msg.size();) {
+            const auto end = std::min(msg.find('\n', start), msg.size());
+            // sd_journal_sendv only reads the buffers; iovec has no const member.
+            fields.push_back(iovec{const_cast<char*>(msg.data() + start), end - start});  // NOLINT
+            start = end + 1;
+        }
+        return ::sd_journal_sendv(fields.data(), static_cast<int>(fields.size())) == 0
+                   ? Send::Sent
+                   : Send::Failed;
+    }
     Send result = fd_ >= 0 ? send_one(msg) : Send::Failed;
     if (result == Send::Failed) {  // collector restarted, or first message
         result = connect_socket() ? send_one(msg) : Send::Failed;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// RFC 5424 syslog sink (docs/spec.md §6): unix datagram (/dev/log), UDP, or TCP with RFC 6587
-// octet-counting framing. The capture thread only formats and enqueues; a worker thread sends,
-// reconnecting with exponential backoff (100 ms to 5 s). Messages wait in a bounded queue
-// (syslog.queue) until delivered, so a short collector outage loses nothing; when the queue is
-// full the new message is dropped and counted in printwatch_output_errors_total{sink="syslog"},
-// so a dead collector never blocks or grows the sensor. Over UDP a stopped collector is only
-// noticed on the send after the one that drew the ICMP error: that one message is lost
-// uncounted, which no UDP sender can avoid.
+// Syslog sink (docs/spec.md §6): RFC 5424 over UDP or TCP (RFC 6587 octet counting) to a
+// collector; over unix:// what the local daemon parses: journald's native fields through
+// sd_journal_sendv when journald owns the socket (Debian's /dev/log), else RFC 3164 with
+// "printwatch[PID]:" (rsyslog imuxsock, syslog-ng). The capture thread only formats and enqueues; a
+// worker thread sends, reconnecting with exponential backoff (100 ms to 5 s). Messages wait in a
+// bounded queue (syslog.queue) until delivered, so a short collector outage loses nothing; when the
+// queue is full the new message is dropped and counted in
+// printwatch_output_errors_total{sink="syslog"}, so a dead collector never blocks or grows the
+// sensor. Over UDP a stopped collector is only noticed on the send after the one that drew the ICMP
+// error: that one message is lost uncounted, which no UDP sender can avoid.
 #pragma once
 
 #include "core/config.h"
@@ -23,6 +25,8 @@
 #include <string>
 #include <sys/socket.h>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace printwatch::exporters {
 
@@ -39,10 +43,26 @@ struct SyslogTarget {
 /// Numeric facility for a name ("local5" -> 21); -1 when unknown.
 int syslog_facility(const std::string& name);
 
-/// Formats one event as an RFC 5424 message (without transport framing), capped at 2048 bytes.
-/// Returns an empty string for event types that do not go to syslog (protocol records).
+/// What syslog says of an event, before any encoding: MSGID (empty: not for syslog, as for
+/// protocol records), RFC 5424 severity, the parameters (raw text) and the human message.
+struct SyslogRecord {
+    std::string msgid;
+    int severity = 6;
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string message;
+};
+SyslogRecord describe_for_syslog(const core::EveEvent& event);
+
+/// RFC 5424 (udp://, tcp://), without transport framing, capped at 2048 bytes. Empty for event
+/// types that do not go to syslog.
 std::string format_rfc5424(const core::EveEvent& event, int facility, const std::string& hostname,
                            int pid);
+/// RFC 3164, what a local daemon's /dev/log parses (rsyslog imuxsock, syslog-ng, journald):
+/// "<PRI>Mmm dd hh:mm:ss printwatch[PID]: MSGID name="value"... message".
+std::string format_rfc3164(const core::EveEvent& event, int facility, int pid);
+/// journald's native fields, one "FIELD=value" per line: MESSAGE, PRIORITY, SYSLOG_FACILITY,
+/// SYSLOG_IDENTIFIER=printwatch, PRINTWATCH_MSGID and PRINTWATCH_<PARAM> (PRINTWATCH_SID...).
+std::string format_journal_fields(const core::EveEvent& event, int facility);
 
 class SyslogSink final : public core::EventSink {
   public:
@@ -85,8 +105,14 @@ class SyslogSink final : public core::EventSink {
     [[nodiscard]] bool wait_writable(std::chrono::milliseconds limit) const;
     [[nodiscard]] bool connect_bounded(const sockaddr* addr, socklen_t len) const;
 
+    /// What goes on the wire: RFC 5424 to a collector, and for unix:// what the local daemon
+    /// parses: journald's native fields when journald owns the socket, else RFC 3164.
+    enum class Encoding : std::uint8_t { Rfc5424, Rfc3164, Journal };
+    [[nodiscard]] std::string encode(const core::EveEvent& event) const;
+
     std::string url_;
     SyslogTarget target_;
+    Encoding encoding_ = Encoding::Rfc5424;
     int facility_;
     std::size_t capacity_;
     std::string hostname_;

@@ -8,7 +8,7 @@ packages=(
   g++ clang-14 libclang-rt-14-dev clang-format clang-tidy
   libpcap-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   catch2 libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libexpected-dev
-  libssl-dev
+  libssl-dev libsystemd-dev
   tshark tcpreplay nmap python3-scapy python3-yaml procps
   prometheus rsyslog iproute2 systemd curl logrotate
   # the real-client lab (tests/lab): CUPS's socket backend, cups-bjnp, SANE's pixma backend,

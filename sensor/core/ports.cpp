@@ -33,7 +33,8 @@ void PortMap::add(Entries& entries, std::bitset<65536>& bits, std::vector<std::u
 }
 
 PortMap::PortMap(const PortsConfig& ports) {
-    // 9100 is raw JetDirect over TCP only; BJNP and MFNP use both UDP and TCP (docs/protocols.md §1.2).
+    // 9100 is raw JetDirect over TCP only; BJNP and MFNP use both UDP and TCP (docs/protocols.md
+    // §1.2).
     for (auto p : ports.raw) {
         add(tcp_, tcp_bits_, tcp_list_, p, Service::Raw);
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The signature table of docs/spec.md §4: sid, kind, message, category, severity. The kind strings and
-// sids are public interface (rules, dashboards and users match on them).
+// The signature table of docs/spec.md §4: sid, kind, message, category, severity. The kind strings
+// and sids are public interface (rules, dashboards and users match on them).
 #pragma once
 
 #include "core/event.h"

@@ -6,10 +6,15 @@
 2. Hostile text (a PJL path with quote, bracket and newline) cannot forge a message or a param.
 3. Collector outage: capture goes on, drops are counted in
    printwatch_output_errors_total{sink="syslog"}, and delivery resumes when rsyslog is back.
+5. Local daemons (unix://): a real rsyslog imuxsock socket parses the RFC 3164 form
+   (programname printwatch, procid, facility, severity), and a real systemd-journald (in a
+   private mount namespace) stores native fields: `journalctl -t printwatch` finds every alert
+   with PRINTWATCH_SID, PRINTWATCH_SRC... and the right PRIORITY.
 4. Stuck collector: with rsyslog stopped (SIGSTOP) and the TCP buffers full, SIGTERM ends
    the sensor within the flush budget, and every message rsyslog never got is counted.
 usage: syslog_test.py PRINTWATCH REPO_ROOT
 """
+import json
 import os
 import re
 import signal
@@ -214,7 +219,89 @@ def check_stuck_collector():
     procs.stop(rsys)
 
 
+def eve_alerts(case, url, tag):
+    eve = os.path.join(WORK, f"{tag}.jsonl")
+    r = h.run([BIN, "-r", os.path.join(ROOT, "pcaps", case, "input.pcap"), "-c",
+               os.path.join(ROOT, "pcaps", case, "config.yaml"), "--eve", eve, "--syslog", url])
+    return r, [e for e in h.eve_events(eve) if e["event_type"] == "alert"]
+
+
+SEVERITY_TEXT = {1: "warning", 2: "notice", 3: "info"}
+
+
+def check_imuxsock():
+    d = os.path.join(WORK, "imux")
+    os.makedirs(d, exist_ok=True)
+    sock, log = os.path.join(d, "log.sock"), os.path.join(d, "parsed.log")
+    conf = os.path.join(d, "rsyslog.conf")
+    with open(conf, "w") as f:
+        f.write(f'''global(workDirectory="{d}")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="{sock}" CreatePath="on" RateLimit.Interval="0")
+template(name="parsed" type="string"
+         string="%programname%|%procid%|%syslogfacility-text%|%syslogseverity-text%|%msg%\\n")
+action(type="omfile" file="{log}" template="parsed")
+''')
+    rsys = procs.start(["rsyslogd", "-n", "-f", conf, "-i", os.path.join(d, "pid")])
+    h.check("imuxsock: rsyslog listens on its own socket", h.wait_for(lambda: os.path.exists(sock), timeout=15))
+    r, alerts = eve_alerts("pjl-sids", f"unix://{sock}", "imux")
+    got = h.wait_for(lambda: (n := [l for l in open(log).read().splitlines() if "|ALERT " in l or "| ALERT " in l])
+                     and len(n) >= len(alerts) and n, timeout=15) or []
+    parsed = [l.split("|", 4) for l in got]
+    sids = sorted(int(re.search(r'sid="(\d+)"', p[4]).group(1)) for p in parsed if 'sid="' in p[4])
+    h.check(f"imuxsock: all {len(alerts)} alerts arrive, tagged printwatch[PID] with facility local5",
+            alerts and len(parsed) == len(alerts)
+            and all(p[0] == "printwatch" and p[1].isdigit() and p[2] == "local5" for p in parsed),
+            str(parsed[:2]))
+    h.check("imuxsock: severities and sids are those of EVE",
+            sids == sorted(e["alert"]["signature_id"] for e in alerts)
+            and sorted(p[3] for p in parsed) == sorted(SEVERITY_TEXT[e["alert"]["severity"]] for e in alerts),
+            f"{sids[:5]}")
+    procs.stop(rsys)
+
+
+JOURNAL_SCRIPT = r'''
+set -e
+mount -t tmpfs printwatch-test /run/systemd 2>/dev/null || { mkdir -p /run/systemd; mount -t tmpfs printwatch-test /run/systemd; }
+mkdir -p /run/systemd/journal /run/log
+mount -t tmpfs printwatch-test /run/log
+/lib/systemd/systemd-journald & jpid=$!
+for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+"$1" -r "$2" -c "$3" --eve "$4" --syslog unix:///run/systemd/journal/dev-log
+sleep 1
+journalctl -D /run/log/journal -t printwatch -o json --no-pager > "$5"
+kill $jpid; wait $jpid || true
+'''
+
+
+def check_journald():
+    journald = "/lib/systemd/systemd-journald"
+    if not os.path.exists(journald):
+        h.check("journald: systemd-journald is installed", False)
+        return
+    eve, out = os.path.join(WORK, "journal-eve.jsonl"), os.path.join(WORK, "journal.json")
+    case = os.path.join(ROOT, "pcaps", "pjl-sids")
+    r = h.run(["unshare", "-m", "bash", "-c", JOURNAL_SCRIPT, "journal", BIN, os.path.join(case, "input.pcap"),
+               os.path.join(case, "config.yaml"), eve, out])
+    h.check("journald: a private journald ran and journalctl read it", r.returncode == 0, r.stderr[-800:])
+    alerts = [e for e in h.eve_events(eve) if e["event_type"] == "alert"]
+    entries = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
+    logged = [e for e in entries if e.get("PRINTWATCH_MSGID") == "ALERT"]
+    h.check(f"journald: journalctl -t printwatch finds all {len(alerts)} alerts",
+            alerts and len(logged) == len(alerts), f"{len(logged)} of {len(entries)} entries")
+    h.check("journald: PRINTWATCH_SID and the tuple are fields, the message is plain text",
+            sorted(int(e["PRINTWATCH_SID"]) for e in logged) == sorted(a["alert"]["signature_id"] for a in alerts)
+            and all(e.get("PRINTWATCH_SRC") and e.get("PRINTWATCH_DPORT") == "9100" and "[printwatch@" not in e["MESSAGE"]
+                    for e in logged))
+    prio = {1: "4", 2: "5", 3: "6"}
+    h.check("journald: PRIORITY follows the alert severity, SYSLOG_FACILITY is local5",
+            sorted(e["PRIORITY"] for e in logged) == sorted(prio[a["alert"]["severity"]] for a in alerts)
+            and all(e.get("SYSLOG_FACILITY") == "21" for e in logged))
+
+
 try:
+    check_imuxsock()
+    check_journald()
     start_rsyslog()
     check_delivery("udp", "udp.log")
     check_delivery("tcp", "tcp.log")

@@ -80,3 +80,32 @@ TEST_CASE("RFC 5424: an unknown value is an absent SD-PARAM, not the text null",
     CHECK(msg.find("null") == std::string::npos);
     CHECK(msg.find(R"(address="10.1.0.50" learned_from="syn-ack")") != std::string::npos);
 }
+
+TEST_CASE("RFC 3164 for a local daemon: printwatch[PID]: tag, parameters in the text", "[syslog]") {
+    const core::Signature sig{1001203, 1, "pjl.fs_access", "PRINTWATCH PJL file-system access",
+                              "c",     1};
+    const auto msg = exporters::format_rfc3164(alert_event(sig, "0:/../etc\nforged"), 21, 42);
+    // 2023-11-14T22:13:20Z; local5 warning = 172
+    CHECK(msg.rfind("<172>Nov 14 22:13:20 printwatch[42]: ALERT kind=\"pjl.fs_access\" "
+                    "sid=\"1001203\" severity=\"1\" src=\"203.0.113.9\"",
+                    0) == 0);
+    CHECK(msg.find('\n') == std::string::npos);  // a wire newline cannot start a forged line
+    core::EveEvent e = alert_event(sig, "x");
+    e.ts = core::Timestamp{1699000000'000000};  // 2023-11-03: the day is space-padded
+    CHECK(exporters::format_rfc3164(e, 21, 1).rfind("<172>Nov  3 ", 0) == 0);
+}
+
+TEST_CASE("journald fields: SYSLOG_IDENTIFIER and PRINTWATCH_* one per line", "[syslog]") {
+    const core::Signature sig{1001203, 1, "pjl.fs_access", "PRINTWATCH PJL file-system access",
+                              "c",     1};
+    const auto fields = exporters::format_journal_fields(alert_event(sig, "0:/a\nPRIORITY=0"), 21);
+    CHECK(fields.rfind("MESSAGE=PRINTWATCH PJL file-system access: 203.0.113.9:4000 -> ", 0) == 0);
+    CHECK(fields.find("\nPRIORITY=4\n") != std::string::npos);
+    CHECK(fields.find("\nSYSLOG_IDENTIFIER=printwatch\n") != std::string::npos);
+    CHECK(fields.find("\nPRINTWATCH_SID=1001203\n") != std::string::npos);
+    CHECK(fields.find("\nPRINTWATCH_SRC=203.0.113.9\n") != std::string::npos);
+    CHECK(fields.find("\nPRIORITY=0") == std::string::npos);  // the wire cannot add a field
+    core::EveEvent pjl;
+    pjl.event_type = "pjl";
+    CHECK(exporters::format_journal_fields(pjl, 21).empty());
+}
