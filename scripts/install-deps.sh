@@ -14,6 +14,8 @@ packages=(
   # the real-client lab (tests/lab): CUPS's socket backend, cups-bjnp, SANE's pixma backend,
   # the firewall fix, the SPAN capture and nc
   cups cups-backend-bjnp sane-utils libsane1 iptables tcpdump netcat-openbsd
+  # the --report page in a real headless browser, and its screenshot checked
+  chromium python3-pil
 )
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: must run as root (it uses apt-get)" >&2

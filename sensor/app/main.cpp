@@ -12,6 +12,7 @@
 #include "exporters/metrics_text.h"
 #include "exporters/process_metrics.h"
 #include "exporters/prometheus_endpoint.h"
+#include "exporters/summary.h"
 #include "exporters/syslog_sink.h"
 
 #include <CLI/CLI.hpp>
@@ -87,7 +88,17 @@ struct Options {
     std::string state_path;
     std::string syslog_url;
     std::string user;
+    std::string report_path;
+    bool summary = false;
     bool check_config = false;
+
+    /// A replay with no output chosen would print nothing: a person at a terminal gets the
+    /// summary instead.
+    [[nodiscard]] bool wants_summary() const {
+        const bool no_output = eve_path.empty() && syslog_url.empty() && metrics_file.empty() &&
+                               metrics_addr.empty() && report_path.empty() && state_path.empty();
+        return summary || (interfaces.empty() && no_output);
+    }
 };
 
 /// Restricts which event types reach the EVE file (--eve-types).
@@ -223,9 +234,49 @@ std::string input_name(const std::string& path) {
 }
 
 /// Replays every file in order through one pipeline. Returns the number of packets read.
+/// Progress on stderr for a person at a terminal: shown once a replay has taken more than
+/// two seconds, refreshed twice a second, and wiped at the end. Never when stderr is a file.
+class Progress {
+  public:
+    Progress() : enabled_(::isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
+    void tick(const capture::PcapSource& src, const std::string& name, std::uint64_t packets) {
+        if (!enabled_ || (packets & 0xFFF) != 0) {
+            return;  // the clock is read once per 4096 packets
+        }
+        const auto now = Clock::now();
+        if (now - start_ < std::chrono::seconds(2) ||
+            now - last_ < std::chrono::milliseconds(500)) {
+            return;
+        }
+        last_ = now;
+        shown_ = true;
+        const double secs = std::chrono::duration<double>(now - start_).count();
+        const auto share = src.share_read();
+        const std::string part = share ? fmt::format("{:3.0f}% of ", *share * 100) : "";
+        static_cast<void>(std::fprintf(
+            stderr, "\r\033[K%s%s: %llu packets, %.0f k packets/s", part.c_str(), name.c_str(),
+            static_cast<unsigned long long>(packets), static_cast<double>(packets) / secs / 1000));
+    }
+    ~Progress() {
+        if (shown_) {
+            static_cast<void>(std::fputs("\r\033[K", stderr));
+        }
+    }
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+
+  private:
+    using Clock = std::chrono::steady_clock;
+    bool enabled_;
+    bool shown_ = false;
+    Clock::time_point start_;
+    Clock::time_point last_;
+};
+
 std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources,
                      app::Pipeline& pipeline, bool& any_error) {
     std::uint64_t total = 0;
+    Progress progress;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         auto& src = sources[i];
         core::RawFrame frame;
@@ -239,6 +290,7 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
                     pipeline.on_filtered(frame);
                 }
                 ++n;
+                progress.tick(src, o.read_files[i], n);
                 continue;
             }
             if (st == capture::ReadStatus::Error && g_stop != 0) {
@@ -473,8 +525,10 @@ void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipelin
 /// that cannot save fails now with the path named, not hours later at exit.
 bool outputs_writable(const Options& o) {
     const std::string who = o.user.empty() ? std::string() : " by user " + o.user;
-    const std::array<std::pair<std::string_view, const std::string*>, 2> outputs{
-        {{"--state", &o.state_path}, {"--metrics-file", &o.metrics_file}}};
+    const std::array<std::pair<std::string_view, const std::string*>, 3> outputs{
+        {{"--state", &o.state_path},
+         {"--metrics-file", &o.metrics_file},
+         {"--report", &o.report_path}}};
     bool ok = true;
     for (const auto& [flag, path] : outputs) {
         const auto parent = std::filesystem::path(*path).parent_path();
@@ -575,6 +629,11 @@ int run(Options o) {
                                                    : o.read_files[i];
         sources[i].set_interface_index(pipeline.add_interface(name, file));
     }
+    std::unique_ptr<exporters::Summary> summary;
+    if (o.wants_summary() || !o.report_path.empty()) {
+        summary = std::make_unique<exporters::Summary>(config->limits.printers);
+        pipeline.detector().set_attempt_observer(summary.get());
+    }
     load_state_file(o, pipeline, out);
     const bool live_capture = !o.interfaces.empty();
     const std::string metrics_addr =
@@ -612,6 +671,22 @@ int run(Options o) {
         packets = replay(o, sources, pipeline, any_error);
     }
     shut_down(o, pipeline, stats, out, process);
+    if (summary) {
+        exporters::Summary::RunInfo run;
+        run.inputs = live_capture ? o.interfaces : o.read_files;
+        run.packets = packets;
+        if (o.wants_summary()) {
+            // EVE on stdout keeps stdout for itself.
+            std::FILE* to = o.eve_path == "-" ? stderr : stdout;
+            static_cast<void>(
+                std::fputs(exporters::render_summary_text(*summary, stats, run).c_str(), to));
+        }
+        if (!o.report_path.empty()) {
+            exporters::write_file_atomically(o.report_path,
+                                             exporters::render_report_html(*summary, stats, run));
+            spdlog::info("--report {}: written", o.report_path);
+        }
+    }
     if (!live_capture && any_error && packets == 0) {
         spdlog::error("no packet could be read");
         return kExitRuntime;
@@ -671,6 +746,14 @@ int checked_main(int argc, char** argv) {
         ->type_name("URL");
     cli.add_option("--user", o.user, "Drop root for USER once the capture is open")
         ->type_name("USER");
+    cli.add_flag("--summary", o.summary,
+                 "After the run, print per printer and service reached from outside its "
+                 "attempts and verdict, the top sources and alerts by kind (the default for a "
+                 "replay with no output)");
+    cli.add_option("--report", o.report_path,
+                   "Write the summary as one self-contained HTML page, with a timeline per "
+                   "printer and service")
+        ->type_name("FILE");
     cli.add_flag("--check-config", o.check_config,
                  "Validate the config and flags, then exit 0 or 2");
     try {

@@ -4,7 +4,9 @@
 #include <pcap/pcap.h>
 
 #include <array>
+#include <cstdio>
 #include <stdexcept>
+#include <sys/stat.h>
 
 namespace printwatch::capture {
 
@@ -77,6 +79,20 @@ PcapSource PcapSource::open_offline(const std::string& path) {
                                  ")");
     }
     return src;
+}
+
+std::optional<double> PcapSource::share_read() const {
+    if (live_) {
+        return std::nullopt;
+    }
+    std::FILE* f = pcap_file(handle_.get());
+    struct stat st {};
+    if (f == nullptr || ::fstat(::fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        return std::nullopt;
+    }
+    const long pos = std::ftell(f);
+    return pos < 0 ? std::nullopt
+                   : std::optional(static_cast<double>(pos) / static_cast<double>(st.st_size));
 }
 
 PcapSource PcapSource::open_live(const std::string& iface, const LiveOptions& options) {

@@ -52,6 +52,9 @@ class PcapSource {
     [[nodiscard]] std::string last_error() const;
     [[nodiscard]] int selectable_fd() const;
     [[nodiscard]] std::optional<CaptureCounters> counters() const;
+    /// Replay of a regular file: the share of it read so far, 0..1 (nullopt for stdin, a pipe
+    /// or live capture). For progress on a terminal only.
+    [[nodiscard]] std::optional<double> share_read() const;
     [[nodiscard]] core::LinkType link() const noexcept { return link_; }
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     [[nodiscard]] bool live() const noexcept { return live_; }

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 namespace printwatch::core {
 
@@ -47,6 +48,22 @@ inline constexpr std::array kAllServices{
     Service::Bjnp8614, Service::BjnpOther,   Service::Mfnp};
 
 enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };
+
+/// One inbound attempt once its outcome is known, for observers that keep their own view of
+/// the run (the end-of-run summary and report). `outcome` is Accepted, Refused or Unanswered.
+struct SettledAttempt {
+    IpAddr client;
+    IpAddr printer;
+    std::string_view printer_name;  // configured name, or empty
+    Service service = Service::None;
+    AttemptState outcome = AttemptState::None;
+    Timestamp start;
+};
+class AttemptObserver {
+  public:
+    virtual ~AttemptObserver() = default;
+    virtual void on_attempt(const SettledAttempt& attempt) = 0;
+};
 
 /// Owning slot for a flow's application-layer state (dissector and stream buffers). A
 /// polymorphic base so that core does not need to know flow/'s reassembly types.

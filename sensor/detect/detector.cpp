@@ -300,6 +300,13 @@ void Detector::on_icmp_unreachable(Flow& flow, const core::DecodedPacket& pkt) {
 void Detector::settle(Flow& flow, AttemptState outcome, Timestamp ts) {
     flow.attempt = outcome;
     stats_.add(attempt_series(flow.service, outcome));
+    if (attempt_observer_ != nullptr) {
+        const auto* known = inventory_.printer(flow.server);
+        attempt_observer_->on_attempt(core::SettledAttempt{
+            flow.client, flow.server,
+            known != nullptr ? std::string_view(known->name) : std::string_view{}, flow.service,
+            outcome, flow.attempt_ts});
+    }
     if (auto* p = inventory_.printer(flow.server); p != nullptr) {
         if (!p->last_attempt.valid()) {
             p->last_attempt = stats_.series(last_attempt_family_, {{"printer", p->label()}});

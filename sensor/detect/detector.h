@@ -48,6 +48,8 @@ class Detector {
     void finish(core::Timestamp now);
 
     Inventory& inventory() { return inventory_; }
+    /// Told of every settled inbound attempt (nullptr: nobody). Not owned.
+    void set_attempt_observer(core::AttemptObserver* observer) { attempt_observer_ = observer; }
     /// Whether an inside client is trusted (configured, or learned during the learning period).
     [[nodiscard]] bool trusted(const core::Flow& flow) const;
 
@@ -106,6 +108,7 @@ class Detector {
     bool started_ = false;
     core::Timestamp now_;
     core::Timestamp next_minute_;
+    core::AttemptObserver* attempt_observer_ = nullptr;
     core::FamilyId attempts_family_;
     core::FamilyId exposed_family_;
     core::FamilyId last_attempt_family_;

@@ -130,5 +130,17 @@ check "-V with a missing file names it" '[ $rc -eq 2 ] && grep -q -- "-V $work/n
 check "--help shows placeholders (FILE, BPF, ADDR:PORT, URL), never TEXT" \
   'grep -q -- "-r,--read FILE" "$work/help" && grep -q -- "-f,--filter BPF" "$work/help" && grep -q -- "--metrics ADDR:PORT" "$work/help" && grep -q -- "--syslog URL" "$work/help" && ! grep -q TEXT "$work/help"'
 
+# A person at a terminal (issue 12.16): a replay with no output prints the summary.
+"$bin" -r "$root/pcaps/inbound-outcomes/input.pcap" -c "$root/pcaps/inbound-outcomes/config.yaml" > "$work/summary.txt" 2> "$work/err"; rc=$?
+check "a replay with no output chosen prints a summary with verdicts" \
+  '[ $rc -eq 0 ] && grep -q "Printers reached from outside home_net" "$work/summary.txt" && grep -Eq "10.1.0.50 +raw +1 +1 +0 .*fixed since 2023-11-14 22:20:00 UTC" "$work/summary.txt" && grep -Eq "10.1.0.51 \(canon-lab\) +bjnp-printer .* exposed$" "$work/summary.txt" && grep -Eq "10.1.0.54 +raw .* never reached$" "$work/summary.txt"'
+check "the summary lists top sources and alerts by kind" \
+  'grep -q "Top sources" "$work/summary.txt" && grep -Eq "^  printer.inbound_attempt +[0-9]+ +[0-9]+$" "$work/summary.txt"'
+"$bin" -r "$root/pcaps/inbound-outcomes/input.pcap" --eve "$work/out.jsonl" > "$work/quiet.txt" 2> "$work/err"
+check "with an output chosen, no summary unless asked" '[ ! -s "$work/quiet.txt" ]'
+"$bin" -r "$root/pcaps/inbound-outcomes/input.pcap" --eve - --summary > "$work/eve-stdout.jsonl" 2> "$work/err"
+check "--summary with EVE on stdout goes to stderr and keeps stdout JSON" \
+  'grep -q "Printers reached from outside" "$work/err" && python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$work/eve-stdout.jsonl"'
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

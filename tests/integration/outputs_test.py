@@ -5,6 +5,8 @@
    line in the file is whole JSON, every record is either in the file or counted in
    printwatch_output_errors_total{sink="eve"} (exactly: file + lost = the same replay into a
    roomy file), and one status line says the output failed and one that it recovered.
+2. Progress: on a terminal (a pty) a replay longer than two seconds shows the share of the
+   file and packets/s on stderr; with stderr not a terminal it shows nothing.
 usage: outputs_test.py PRINTWATCH REPO_ROOT
 """
 import json
@@ -90,7 +92,51 @@ def check_disk_full():
         subprocess.run(["umount", disk], check=False)
 
 
+def check_progress():
+    import pty  # noqa: PLC0415
+    import select  # noqa: PLC0415
+    path = os.path.join(WORK, "slow.pcap")
+    with open(path, "wb") as f:  # a regular file, read through a FIFO-paced copy
+        f.write(h.pcap_header() + h.attempts(3, 5000))
+    fifo = os.path.join(WORK, "slow.fifo")
+    os.mkfifo(fifo)
+    master, slave = pty.openpty()
+    sensor = subprocess.Popen([BIN, "-r", fifo, "--eve", os.devnull], stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    data = open(path, "rb").read()
+    out = b""
+    with open(fifo, "wb") as w:  # 10,000 packets over about 3 s: longer than the 2 s threshold
+        step = len(data) // 30
+        for i in range(0, len(data), step):
+            w.write(data[i:i + step])
+            w.flush()
+            time.sleep(0.1)
+            while select.select([master], [], [], 0)[0]:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    break
+    sensor.wait(30)
+    while True:
+        try:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if not r:
+                break
+            chunk = os.read(master, 4096)
+            if not chunk:
+                break
+            out += chunk
+        except OSError:
+            break
+    text = out.decode(errors="replace")
+    h.check("progress: a replay over 2 s on a terminal shows packets and packets/s",
+            re.search(r"slow\.fifo: \d+ packets, \d+ k packets/s", text), text[-300:])
+    r = subprocess.run([BIN, "-r", path, "--eve", os.devnull], capture_output=True, text=True)
+    h.check("progress: nothing when stderr is not a terminal", "packets/s" not in r.stderr, r.stderr[-200:])
+
+
 try:
+    check_progress()
     check_disk_full()
 finally:
     procs.stop_all()
