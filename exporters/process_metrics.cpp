@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -17,7 +16,8 @@ namespace {
 /// everything up to the last ')' is skipped). Index 0 is field 3, "state".
 std::vector<std::string> proc_stat_fields() {
     std::ifstream in("/proc/self/stat");
-    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string text;
+    std::getline(in, text);  // one line
     const auto close = text.rfind(')');
     std::vector<std::string> fields;
     if (close == std::string::npos) {

@@ -161,11 +161,16 @@ void Summary::on_attempt(const core::SettledAttempt& a) {
     } else if (sources_.size() < max_sources_) {
         sources_.emplace(a.client, 1);
     } else {
-        auto smallest = std::min_element(sources_.begin(), sources_.end(),
-                                         [](auto& x, auto& y) { return x.second < y.second; });
-        const auto count = smallest->second + 1;
-        sources_.erase(smallest);
-        sources_.emplace(a.client, count);
+        core::IpAddr victim;
+        std::uint64_t least = UINT64_MAX;
+        for (const auto& [source, n] : sources_) {
+            if (n < least) {
+                least = n;
+                victim = source;
+            }
+        }
+        sources_.erase(victim);
+        sources_.emplace(a.client, least + 1);
     }
 }
 

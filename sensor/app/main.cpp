@@ -133,7 +133,9 @@ std::optional<std::string> read_text_file(const std::string& flag, const std::st
         errors.push_back(flag + " " + path + ": " + core::errno_text(errno));
         return std::nullopt;
     }
-    return std::string((std::istreambuf_iterator<char>(in)), {});
+    std::string text;
+    std::getline(in, text, '\0');  // the whole file: a filter or file list holds no NUL
+    return text;
 }
 
 /// The tcpdump habits: -V FILE lists capture files (one per line), -F FILE holds the filter,
