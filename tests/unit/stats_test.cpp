@@ -20,7 +20,7 @@ TEST_CASE("Stats: series registered while another thread renders the metrics", "
     const auto fam = stats.family("printwatch_printer_exposed", "Exposed", MetricType::Gauge);
     constexpr int kPrinters = 3000;
     std::atomic<bool> done{false};
-    std::size_t renders = 0;
+    std::atomic<std::size_t> renders{0};
     std::thread reader([&] {
         while (!done.load()) {
             const std::string text = printwatch::exporters::render_metrics_text(stats);
@@ -28,6 +28,9 @@ TEST_CASE("Stats: series registered while another thread renders the metrics", "
             ++renders;
         }
     });
+    while (renders.load() == 0) {
+        std::this_thread::yield();  // registration must overlap the reader, even when fast
+    }
     for (int i = 0; i < kPrinters; ++i) {
         const auto id = stats.series(fam, Labels{{"printer", "10.0." + std::to_string(i)}});
         stats.set(id, 1.0);
