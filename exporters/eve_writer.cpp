@@ -99,14 +99,16 @@ std::string serialize(const core::EveEvent& e) {
     return out;
 }
 
-EveFileSink::EveFileSink(const std::string& path, core::Stats& stats, StatusFn status)
-    : path_(path), stats_(stats), status_(std::move(status)) {
-    errors_ = stats.series(
-        stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
-                     core::MetricType::Counter),
-        {{"sink", "eve"}});
+EveFileSink::EveFileSink(std::string path, core::Stats& stats, StatusFn status)
+    : path_(std::move(path)),
+      fd_(open_path()),
+      stats_(stats),
+      errors_(stats.series(
+          stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
+                       core::MetricType::Counter),
+          {{"sink", "eve"}})),
+      status_(std::move(status)) {
     buffer_.reserve(kFlushAt * 2);
-    fd_ = open_path();
 }
 
 int EveFileSink::open_path() const {
@@ -159,7 +161,8 @@ void EveFileSink::flush() {
 void EveFileSink::write_out() {
     std::size_t done = 0;
     while (done < buffer_.size()) {
-        const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+        const std::string_view rest = std::string_view(buffer_).substr(done);
+        const ssize_t n = ::write(fd_, rest.data(), rest.size());
         if (n < 0 && errno == EINTR) {
             continue;
         }

@@ -27,7 +27,7 @@ class EveFileSink final : public core::EventSink {
   public:
     using StatusFn = std::function<void(const std::string&)>;
     /// "-" is stdout. Throws std::runtime_error naming the path when it cannot be opened.
-    EveFileSink(const std::string& path, core::Stats& stats, StatusFn status = {});
+    EveFileSink(std::string path, core::Stats& stats, StatusFn status = {});
     ~EveFileSink() override;
     EveFileSink(const EveFileSink&) = delete;
     EveFileSink& operator=(const EveFileSink&) = delete;
@@ -44,8 +44,8 @@ class EveFileSink final : public core::EventSink {
     [[nodiscard]] std::uint64_t lost() const noexcept { return lost_; }
 
   private:
-    static constexpr std::size_t kFlushAt = 64 * 1024;
-    static constexpr std::size_t kMaxBuffered = 4 * 1024 * 1024;
+    static constexpr std::size_t kFlushAt = std::size_t{64} * 1024;
+    static constexpr std::size_t kMaxBuffered = std::size_t{4} * 1024 * 1024;
 
     int open_path() const;
     void write_out();

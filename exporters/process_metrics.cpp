@@ -78,8 +78,8 @@ ProcessMetrics::ProcessMetrics(core::Stats& stats, const std::vector<std::string
 
 void ProcessMetrics::refresh() {
     const auto fields = proc_stat_fields();
-    const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+    const auto ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const auto page = static_cast<double>(::sysconf(_SC_PAGESIZE));
     // proc(5): utime 14, stime 15, starttime 22, vsize 23, rss 24; fields[0] is field 3.
     if (fields.size() > 21 && ticks > 0) {
         stats_.set(cpu_, (std::stod(fields[11]) + std::stod(fields[12])) / ticks);

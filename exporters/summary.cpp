@@ -99,79 +99,96 @@ std::string html_escape(std::string_view s) {
 Summary::Summary(std::size_t max_targets, std::size_t max_sources)
     : max_targets_(max_targets), max_sources_(max_sources) {}
 
+namespace {
+
+void record_outcome(Summary::Target& t, Summary::Outcome o, core::Timestamp start,
+                    std::size_t recent_cap) {
+    ++t.by_outcome.at(o);
+    t.first = std::min(t.first, start);
+    t.last = std::max(t.last, start);
+    if (o != Summary::kAccepted) {
+        if (start > t.last_accepted) {
+            t.first_blocked_after = std::min(t.first_blocked_after, start);
+        }
+        t.recent_blocked.push_back(start);
+        if (t.recent_blocked.size() > recent_cap) {
+            t.recent_blocked.pop_front();
+        }
+        return;
+    }
+    if (start <= t.last_accepted) {
+        return;
+    }
+    // Outcomes settle up to attempt_timeout out of order: a blocked attempt that started
+    // after this one may have settled first, and is among the latest.
+    t.last_accepted = start;
+    t.first_blocked_after = core::Timestamp{INT64_MAX};
+    for (const auto ts : t.recent_blocked) {
+        if (ts > start) {
+            t.first_blocked_after = std::min(t.first_blocked_after, ts);
+        }
+    }
+}
+
+void add_to_timeline(Summary::Timeline& tl, Summary::Outcome o, core::Timestamp start,
+                     std::size_t max_buckets) {
+    tl.buckets[start.usec - start.usec % tl.bucket_us].at(o) += 1;
+    while (tl.buckets.size() > max_buckets) {  // widen: merge pairs of buckets
+        tl.bucket_us *= 2;
+        std::map<std::int64_t, std::array<std::uint64_t, 3>> merged;
+        for (const auto& [bucket, counts] : tl.buckets) {
+            auto& m = merged[bucket - bucket % tl.bucket_us];
+            for (std::size_t i = 0; i < 3; ++i) {
+                m.at(i) += counts.at(i);
+            }
+        }
+        tl.buckets = std::move(merged);
+    }
+}
+
+}  // namespace
+
 void Summary::on_attempt(const core::SettledAttempt& a) {
     ++attempts_;
     const auto key = std::make_pair(a.printer, a.service);
     auto it = targets_.find(key);
+    if (it == targets_.end() && targets_.size() < max_targets_) {
+        it = targets_.emplace(key, Target{}).first;
+        it->second.printer = a.printer;
+        it->second.name = std::string(a.printer_name);
+        it->second.service = a.service;
+    }
     if (it == targets_.end()) {
-        if (targets_.size() >= max_targets_) {
-            ++targets_dropped_;
-        } else {
-            it = targets_.emplace(key, Target{}).first;
-            it->second.printer = a.printer;
-            it->second.name = std::string(a.printer_name);
-            it->second.service = a.service;
-        }
-    }
-    if (it != targets_.end()) {
-        Target& t = it->second;
+        ++targets_dropped_;
+    } else {
         const auto o = outcome_index(a.outcome);
-        ++t.by_outcome.at(o);
-        t.first = std::min(t.first, a.start);
-        t.last = std::max(t.last, a.start);
-        if (o == kAccepted) {
-            if (a.start > t.last_accepted) {
-                // Outcomes settle up to attempt_timeout out of order: a blocked attempt that
-                // started after this one may have settled first, and is among the latest.
-                t.last_accepted = a.start;
-                t.first_blocked_after = core::Timestamp{INT64_MAX};
-                for (const auto ts : t.recent_blocked) {
-                    if (ts > a.start) {
-                        t.first_blocked_after = std::min(t.first_blocked_after, ts);
-                    }
-                }
-            }
-        } else {
-            if (a.start > t.last_accepted) {
-                t.first_blocked_after = std::min(t.first_blocked_after, a.start);
-            }
-            t.recent_blocked.push_back(a.start);
-            if (t.recent_blocked.size() > kRecentBlocked) {
-                t.recent_blocked.pop_front();
-            }
-        }
-        auto& tl = t.timeline;
-        tl.buckets[a.start.usec - a.start.usec % tl.bucket_us].at(o) += 1;
-        while (tl.buckets.size() > kMaxBuckets) {  // widen: merge pairs of buckets
-            tl.bucket_us *= 2;
-            std::map<std::int64_t, std::array<std::uint64_t, 3>> merged;
-            for (const auto& [start, counts] : tl.buckets) {
-                auto& m = merged[start - start % tl.bucket_us];
-                for (std::size_t i = 0; i < 3; ++i) {
-                    m.at(i) += counts.at(i);
-                }
-            }
-            tl.buckets = std::move(merged);
-        }
+        record_outcome(it->second, o, a.start, kRecentBlocked);
+        add_to_timeline(it->second.timeline, o, a.start, kMaxBuckets);
     }
+    count_source(a.client);
+}
+
+void Summary::count_source(const core::IpAddr& client) {
     // Space-saving top-k: a new source past capacity takes the place of the smallest one,
     // inheriting its count (so counts are upper bounds and the heavy hitters always stay).
-    if (auto s = sources_.find(a.client); s != sources_.end()) {
+    if (auto s = sources_.find(client); s != sources_.end()) {
         ++s->second;
-    } else if (sources_.size() < max_sources_) {
-        sources_.emplace(a.client, 1);
-    } else {
-        core::IpAddr victim;
-        std::uint64_t least = UINT64_MAX;
-        for (const auto& [source, n] : sources_) {
-            if (n < least) {
-                least = n;
-                victim = source;
-            }
-        }
-        sources_.erase(victim);
-        sources_.emplace(a.client, least + 1);
+        return;
     }
+    if (sources_.size() < max_sources_) {
+        sources_.emplace(client, 1);
+        return;
+    }
+    core::IpAddr victim;
+    std::uint64_t least = UINT64_MAX;
+    for (const auto& [source, n] : sources_) {
+        if (n < least) {
+            least = n;
+            victim = source;
+        }
+    }
+    sources_.erase(victim);
+    sources_.emplace(client, least + 1);
 }
 
 std::vector<const Summary::Target*> Summary::targets() const {

@@ -65,6 +65,8 @@ class Summary final : public core::AttemptObserver {
     [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
 
   private:
+    void count_source(const core::IpAddr& client);
+
     static constexpr std::size_t kMaxBuckets = 240;  // bars per timeline, whatever the span
     static constexpr std::size_t kRecentBlocked = 64;
 

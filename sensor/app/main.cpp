@@ -138,54 +138,64 @@ std::optional<std::string> read_text_file(const std::string& flag, const std::st
     return text;
 }
 
+/// -V FILE: one capture file per line (blank lines skipped), appended to read_files.
+void read_file_list(Options& o, std::vector<std::string>& errors) {
+    auto text = read_text_file("-V", o.file_list, errors);
+    if (!text) {
+        return;
+    }
+    std::istringstream lines(*text);
+    std::size_t added = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const auto start = line.find_first_not_of(" \t\r");
+        if (start != std::string::npos) {
+            o.read_files.push_back(line.substr(start, line.find_last_not_of(" \t\r") - start + 1));
+            ++added;
+        }
+    }
+    if (added == 0) {
+        errors.push_back("-V " + o.file_list + ": lists no capture file");
+    }
+}
+
+/// -F FILE: the filter, lines joined by spaces; lines starting with '#' are comments, as
+/// tcpdump reads them.
+void read_filter_file(Options& o, std::vector<std::string>& errors) {
+    auto text = read_text_file("-F", o.filter_file, errors);
+    if (!text) {
+        return;
+    }
+    std::istringstream lines(*text);
+    std::string joined;
+    for (std::string line; std::getline(lines, line);) {
+        const auto start = line.find_first_not_of(" \t\r");
+        if (start != std::string::npos && line[start] != '#') {
+            joined.append(joined.empty() ? "" : " ").append(line);
+        }
+    }
+    if (joined.empty()) {
+        errors.push_back("-F " + o.filter_file + ": the file holds no filter expression");
+    }
+    o.filter = joined;
+    o.filter_origin = "-F " + o.filter_file;
+}
+
 /// The tcpdump habits: -V FILE lists capture files (one per line), -F FILE holds the filter,
 /// and words after the options are the filter expression. Folds them into read_files and
 /// filter, so that everything after sees one filter and one list of files.
 std::vector<std::string> fold_tcpdump_inputs(Options& o) {
     std::vector<std::string> errors;
     if (!o.file_list.empty()) {
-        if (auto text = read_text_file("-V", o.file_list, errors)) {
-            std::istringstream lines(*text);
-            std::size_t added = 0;
-            for (std::string line; std::getline(lines, line);) {
-                const auto start = line.find_first_not_of(" \t\r");
-                const auto end = line.find_last_not_of(" \t\r");
-                if (start != std::string::npos) {
-                    o.read_files.push_back(line.substr(start, end - start + 1));
-                    ++added;
-                }
-            }
-            if (added == 0) {
-                errors.push_back("-V " + o.file_list + ": lists no capture file");
-            }
-        }
+        read_file_list(o, errors);
     }
     const int sources = static_cast<int>(!o.filter.empty()) +
                         static_cast<int>(!o.filter_file.empty()) +
                         static_cast<int>(!o.expression.empty());
     if (sources > 1) {
         errors.emplace_back(
-            "give the filter once: -f EXPR, -F FILE or an expression after the "
-            "options");
-        return errors;
-    }
-    if (!o.filter_file.empty()) {
-        if (auto text = read_text_file("-F", o.filter_file, errors)) {
-            // Lines starting with '#' are comments, as tcpdump reads them; newlines are spaces.
-            std::istringstream lines(*text);
-            std::string joined;
-            for (std::string line; std::getline(lines, line);) {
-                if (line.find_first_not_of(" \t") != std::string::npos &&
-                    line[line.find_first_not_of(" \t")] != '#') {
-                    joined.append(joined.empty() ? "" : " ").append(line);
-                }
-            }
-            if (joined.find_first_not_of(" \t\r") == std::string::npos) {
-                errors.push_back("-F " + o.filter_file + ": the file holds no filter expression");
-            }
-            o.filter = joined;
-            o.filter_origin = "-F " + o.filter_file;
-        }
+            "give the filter once: -f EXPR, -F FILE or an expression after the options");
+    } else if (!o.filter_file.empty()) {
+        read_filter_file(o, errors);
     } else if (!o.expression.empty()) {
         o.filter = fmt::format("{}", fmt::join(o.expression, " "));
         o.filter_origin = "the filter expression";
@@ -596,21 +606,60 @@ void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& sta
     }
 }
 
+/// --check-config: the config and flags were checked by now; the state file too.
+int check_only(const Options& o) {
+    if (!o.state_path.empty()) {
+        if (auto why = app::check_state(o.state_path)) {
+            spdlog::error("--state {}: {} (printwatch would move it aside and start fresh)",
+                          o.state_path, *why);
+            return kExitUsage;
+        }
+    }
+    spdlog::info("configuration OK{}", o.config_path.empty() ? " (built-in defaults)" : "");
+    return kExitOk;
+}
+
+/// Names each input for metrics (interface, or the file's base name) and events (a replay's
+/// pcap_filename, as given to -r).
+void register_inputs(const Options& o, std::vector<capture::PcapSource>& sources,
+                     app::Pipeline& pipeline) {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (sources[i].live()) {
+            sources[i].set_interface_index(pipeline.add_interface(sources[i].name()));
+            continue;
+        }
+        const auto& path = o.read_files[i];
+        sources[i].set_interface_index(
+            pipeline.add_interface(input_name(path), path == "-" ? std::string("stdin") : path));
+    }
+}
+
+/// After the run: the summary for a person (stdout, or stderr when EVE has stdout) and the
+/// --report page.
+void write_summary(const Options& o, const exporters::Summary& summary, const core::Stats& stats,
+                   std::uint64_t packets) {
+    exporters::Summary::RunInfo run;
+    run.inputs = o.interfaces.empty() ? o.read_files : o.interfaces;
+    run.packets = packets;
+    if (o.wants_summary()) {
+        std::FILE* to = o.eve_path == "-" ? stderr : stdout;
+        static_cast<void>(
+            std::fputs(exporters::render_summary_text(summary, stats, run).c_str(), to));
+    }
+    if (!o.report_path.empty()) {
+        exporters::write_file_atomically(o.report_path,
+                                         exporters::render_report_html(summary, stats, run));
+        spdlog::info("--report {}: written", o.report_path);
+    }
+}
+
 int run(Options o) {
     auto config = load_configuration(o);
     if (!config) {
         return kExitUsage;
     }
     if (o.check_config) {
-        if (!o.state_path.empty()) {
-            if (auto why = app::check_state(o.state_path)) {
-                spdlog::error("--state {}: {} (printwatch would move it aside and start fresh)",
-                              o.state_path, *why);
-                return kExitUsage;
-            }
-        }
-        spdlog::info("configuration OK{}", o.config_path.empty() ? " (built-in defaults)" : "");
-        return kExitOk;
+        return check_only(o);
     }
     std::string filter_summary;
     auto sources = open_inputs(o, core::PortMap(config->ports), filter_summary);
@@ -623,14 +672,7 @@ int run(Options o) {
         options.flow_id_salt = sensor_salt();  // live: two sensors give one flow two ids
     }
     app::Pipeline pipeline(*config, stats, out.fanout, dissectors::all(), options);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        const bool live_source = sources[i].live();
-        const auto name = live_source ? sources[i].name() : input_name(o.read_files[i]);
-        const auto file = live_source              ? std::string{}
-                          : o.read_files[i] == "-" ? std::string("stdin")
-                                                   : o.read_files[i];
-        sources[i].set_interface_index(pipeline.add_interface(name, file));
-    }
+    register_inputs(o, sources, pipeline);
     std::unique_ptr<exporters::Summary> summary;
     if (o.wants_summary() || !o.report_path.empty()) {
         summary = std::make_unique<exporters::Summary>(config->limits.printers);
@@ -674,20 +716,7 @@ int run(Options o) {
     }
     shut_down(o, pipeline, stats, out, process);
     if (summary) {
-        exporters::Summary::RunInfo run;
-        run.inputs = live_capture ? o.interfaces : o.read_files;
-        run.packets = packets;
-        if (o.wants_summary()) {
-            // EVE on stdout keeps stdout for itself.
-            std::FILE* to = o.eve_path == "-" ? stderr : stdout;
-            static_cast<void>(
-                std::fputs(exporters::render_summary_text(*summary, stats, run).c_str(), to));
-        }
-        if (!o.report_path.empty()) {
-            exporters::write_file_atomically(o.report_path,
-                                             exporters::render_report_html(*summary, stats, run));
-            spdlog::info("--report {}: written", o.report_path);
-        }
+        write_summary(o, *summary, stats, packets);
     }
     if (!live_capture && any_error && packets == 0) {
         spdlog::error("no packet could be read");

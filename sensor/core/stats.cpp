@@ -49,7 +49,7 @@ SeriesId Stats::series(FamilyId family, Labels labels) {
         return {};
     }
     const std::uint32_t idx = series_count_;
-    auto& chunk = chunks_[idx / kChunkSize];
+    auto& chunk = chunks_.at(idx / kChunkSize);
     if (chunk.load(std::memory_order_relaxed) == nullptr) {
         chunk.store(new Series[kChunkSize],
                     std::memory_order_release);  // NOLINT(cppcoreguidelines-owning-memory)

@@ -61,7 +61,7 @@ std::uint64_t flow_id(const core::DecodedPacket& pkt, bool from_client, std::uin
     buf[36] = pkt.ip_proto;
     const auto us = static_cast<std::uint64_t>(pkt.ts.usec);
     for (std::size_t i = 0; i < 8; ++i) {
-        buf[37 + i] = static_cast<std::uint8_t>(us >> (8 * i));
+        buf.at(37 + i) = static_cast<std::uint8_t>(us >> (8 * i));
     }
     std::uint64_t h = core::hash_bytes(buf.data(), buf.size(), salt ^ client.family);
     // splitmix64's finaliser: FNV-1a alone leaves the high bits weak.
