@@ -27,7 +27,7 @@ void key(std::string& out, std::string_view k) {
 }
 }  // namespace
 
-std::string serialize(const core::EveEvent& e) {
+std::string serialize(const core::EveEvent& e, std::string_view host) {
     std::string out;
     out.reserve(512);
     out.append("{\"timestamp\":");
@@ -91,6 +91,10 @@ std::string serialize(const core::EveEvent& e) {
         key(out, e.body_key);
         append_json(out, core::Value(e.body));
     }
+    if (!host.empty()) {
+        key(out, "host");
+        append_json_string(out, host);
+    }
     if (!e.pcap_filename.empty()) {
         key(out, "pcap_filename");
         append_json_string(out, e.pcap_filename);
@@ -99,9 +103,10 @@ std::string serialize(const core::EveEvent& e) {
     return out;
 }
 
-EveFileSink::EveFileSink(std::string path, core::Stats& stats, StatusFn status)
+EveFileSink::EveFileSink(std::string path, core::Stats& stats, StatusFn status, std::string host)
     : path_(std::move(path)),
       fd_(open_path()),
+      host_(std::move(host)),
       stats_(stats),
       errors_(stats.series(
           stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
@@ -141,7 +146,7 @@ void EveFileSink::close_file() {
 }
 
 void EveFileSink::write(const core::EveEvent& event) {
-    line_ = serialize(event);
+    line_ = serialize(event, host_);
     line_.push_back('\n');
     if (buffer_.size() + line_.size() > kMaxBuffered) {
         ++lost_;  // writes are failing and the buffer is full: this whole record is lost

@@ -10,11 +10,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace printwatch::exporters {
 
 /// One event as one JSON line (without the newline). Deterministic: same event, same bytes.
-std::string serialize(const core::EveEvent& event);
+/// `host` is the sensor's name (sensor.name), written as Suricata writes its sensor-name: near
+/// the end, before pcap_filename; empty leaves it out.
+std::string serialize(const core::EveEvent& event, std::string_view host = {});
 
 /// Writes whole EVE lines, or none. Records wait in a bounded buffer of whole lines; when the
 /// disk is full (or any write fails) the unwritten bytes stay buffered and are retried at the
@@ -27,7 +30,8 @@ class EveFileSink final : public core::EventSink {
   public:
     using StatusFn = std::function<void(const std::string&)>;
     /// "-" is stdout. Throws std::runtime_error naming the path when it cannot be opened.
-    EveFileSink(std::string path, core::Stats& stats, StatusFn status = {});
+    /// `host` goes into every record (serialize()).
+    EveFileSink(std::string path, core::Stats& stats, StatusFn status = {}, std::string host = {});
     ~EveFileSink() override;
     EveFileSink(const EveFileSink&) = delete;
     EveFileSink& operator=(const EveFileSink&) = delete;
@@ -57,6 +61,7 @@ class EveFileSink final : public core::EventSink {
     std::string buffer_;             // whole records not yet written; its front may be half-written
     std::size_t front_written_ = 0;  // bytes of the buffer's first record already in the file
     std::string line_;
+    std::string host_;
     bool failing_ = false;
     int last_errno_ = 0;
     std::uint64_t lost_ = 0;

@@ -121,10 +121,15 @@ std::optional<SyslogTarget> SyslogTarget::parse(const std::string& url) {
         t.path = rest;
         return t;
     }
-    if (scheme != "udp" && scheme != "tcp") {
+    if (scheme == "udp") {
+        t.transport = Transport::Udp;
+    } else if (scheme == "tcp") {
+        t.transport = Transport::Tcp;
+    } else if (scheme == "relp") {
+        t.transport = Transport::Relp;
+    } else {
         return std::nullopt;
     }
-    t.transport = scheme == "udp" ? Transport::Udp : Transport::Tcp;
     std::size_t colon = 0;
     if (!rest.empty() && rest.front() == '[') {
         const auto close = rest.find(']');
@@ -287,16 +292,19 @@ std::string format_journal_fields(const core::EveEvent& e, int facility) {
     return out;
 }
 
-SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config, core::Stats& stats)
+SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config,
+                       const std::string& hostname, core::Stats& stats)
     : url_(url),
       facility_(syslog_facility(config.facility)),
       capacity_(config.queue),
+      hostname_(clean_hostname(hostname)),
       pid_(static_cast<int>(::getpid())),
       stats_(stats) {
     auto t = SyslogTarget::parse(url);
     if (!t) {
-        throw std::runtime_error("--syslog " + url +
-                                 ": expected unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
+        throw std::runtime_error(
+            "--syslog " + url +
+            ": expected unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT or relp://HOST:PORT");
     }
     target_ = *t;
     if (target_.transport == SyslogTarget::Transport::Unix) {
@@ -310,9 +318,9 @@ SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config,
             std::filesystem::exists("/run/systemd/journal/socket", ec);
         encoding_ = journald ? Encoding::Journal : Encoding::Rfc3164;
     }
-    std::array<char, 256> host{};
-    ::gethostname(host.data(), host.size() - 1);
-    hostname_ = clean_hostname(host.data());
+    if (target_.transport == SyslogTarget::Transport::Relp) {
+        relp_ = std::make_unique<RelpClient>(target_.host, target_.port);
+    }
     const auto fam =
         stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
                      core::MetricType::Counter);
@@ -341,6 +349,7 @@ std::size_t SyslogSink::close() {
     wake_.notify_all();
     worker_.join();
     close_socket();
+    relp_.reset();  // closes the RELP session: the collector acknowledges what it has
     return dropped_at_close_;
 }
 
@@ -523,6 +532,9 @@ SyslogSink::Send SyslogSink::attempt(const std::string& msg, bool probing) {
         return ::sd_journal_sendv(fields.data(), static_cast<int>(fields.size())) == 0
                    ? Send::Sent
                    : Send::Failed;
+    }
+    if (relp_) {
+        return relp_->send(msg) ? Send::Sent : Send::Failed;  // librelp connects and resends
     }
     Send result = fd_ >= 0 ? send_one(msg) : Send::Failed;
     if (result == Send::Failed) {  // collector restarted, or first message

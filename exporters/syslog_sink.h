@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Syslog sink (docs/spec.md §6): RFC 5424 over UDP or TCP (RFC 6587 octet counting) to a
-// collector; over unix:// what the local daemon parses: journald's native fields through
-// sd_journal_sendv when journald owns the socket (Debian's /dev/log), else RFC 3164 with
-// "printwatch[PID]:" (rsyslog imuxsock, syslog-ng). The capture thread only formats and enqueues; a
-// worker thread sends, reconnecting with exponential backoff (100 ms to 5 s). Messages wait in a
-// bounded queue (syslog.queue) until delivered, so a short collector outage loses nothing; when the
-// queue is full the new message is dropped and counted in
+// Syslog sink (docs/spec.md §6): RFC 5424 over UDP, TCP (RFC 6587 octet counting) or RELP
+// (acknowledged, librelp: relp_client.h) to a collector; over unix:// what the local daemon parses:
+// journald's native fields through sd_journal_sendv when journald owns the socket (Debian's
+// /dev/log), else RFC 3164 with "printwatch[PID]:" (rsyslog imuxsock, syslog-ng). The capture
+// thread only formats and enqueues; a worker thread sends, reconnecting with exponential backoff
+// (100 ms to 5 s). Messages wait in a bounded queue (syslog.queue) until delivered, so a short
+// collector outage loses nothing; when the queue is full the new message is dropped and counted in
 // printwatch_output_errors_total{sink="syslog"}, so a dead collector never blocks or grows the
 // sensor. Over UDP a stopped collector is only noticed on the send after the one that drew the ICMP
 // error: that one message is lost uncounted, which no UDP sender can avoid.
@@ -14,12 +14,14 @@
 #include "core/config.h"
 #include "core/event.h"
 #include "core/stats.h"
+#include "relp_client.h"
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,12 +33,13 @@
 namespace printwatch::exporters {
 
 struct SyslogTarget {
-    enum class Transport : std::uint8_t { Unix, Udp, Tcp };
+    enum class Transport : std::uint8_t { Unix, Udp, Tcp, Relp };
     Transport transport = Transport::Unix;
     std::string path;  // unix
-    std::string host;  // udp/tcp
+    std::string host;  // udp/tcp/relp
     std::string port;
-    /// unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT ([v6] in brackets). nullopt if invalid.
+    /// unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT, relp://HOST:PORT ([v6] in brackets).
+    /// nullopt if invalid.
     static std::optional<SyslogTarget> parse(const std::string& url);
 };
 
@@ -66,8 +69,10 @@ std::string format_journal_fields(const core::EveEvent& event, int facility);
 
 class SyslogSink final : public core::EventSink {
   public:
-    /// Throws std::runtime_error naming the URL when it cannot be parsed.
-    SyslogSink(const std::string& url, const core::SyslogConfig& config, core::Stats& stats);
+    /// Throws std::runtime_error naming the URL when it cannot be parsed. `hostname` is the
+    /// RFC 5424 HOSTNAME: the sensor's name (sensor.name).
+    SyslogSink(const std::string& url, const core::SyslogConfig& config,
+               const std::string& hostname, core::Stats& stats);
     ~SyslogSink() override;
     SyslogSink(const SyslogSink&) = delete;
     SyslogSink& operator=(const SyslogSink&) = delete;
@@ -80,6 +85,7 @@ class SyslogSink final : public core::EventSink {
     /// connect, drops what is left and counts it. Returns how many messages were dropped.
     /// Idempotent; the destructor calls it.
     std::size_t close();
+    [[nodiscard]] const std::string& url() const noexcept { return url_; }
     /// A STATUS message (start, stop, reload) from the application.
     void status(const std::string& text, core::Timestamp ts);
 
@@ -129,6 +135,7 @@ class SyslogSink final : public core::EventSink {
     std::atomic<bool> abort_{false};
     std::size_t dropped_at_close_ = 0;  // written by the worker before it ends
     int fd_ = -1;
+    std::unique_ptr<RelpClient> relp_;  // relp:// only; used by the worker alone
     std::thread worker_;
 };
 

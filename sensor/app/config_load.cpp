@@ -7,10 +7,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <functional>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 namespace printwatch::app {
 
@@ -41,6 +43,26 @@ core::Result<Duration, std::string> parse_duration(const std::string& text) {
         return core::unexpected("'" + text + "' is too large");
     }
     return Duration{n * it->second};
+}
+
+bool valid_sensor_name(std::string_view name) {
+    // RFC 5424 HOSTNAME: 1*255 PRINTUSASCII (33-126).
+    return !name.empty() && name.size() <= 255 &&
+           std::all_of(name.begin(), name.end(), [](char c) { return c > 32 && c < 127; });
+}
+
+std::string local_host_name() {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) {
+        return "localhost";
+    }
+    std::string name(host.data());
+    for (char& c : name) {
+        if (c <= 32 || c >= 127) {
+            c = '_';  // the syslog HOSTNAME rules, whatever the kernel was told
+        }
+    }
+    return name.empty() ? std::string("localhost") : name;
 }
 
 namespace {
@@ -74,6 +96,8 @@ class Loader {
             {"limits", [this](const YAML::Node& n) { limits(n); }},
             {"flow", [this](const YAML::Node& n) { flow(n); }},
             {"syslog", [this](const YAML::Node& n) { syslog(n); }},
+            {"sensor", [this](const YAML::Node& n) { sensor(n); }},
+            {"redis", [this](const YAML::Node& n) { redis(n); }},
         };
         for (const auto& kv : root) {
             const auto key = kv.first.as<std::string>();
@@ -333,6 +357,28 @@ class Loader {
             });
     }
 
+    void sensor(const YAML::Node& n) {
+        each_key(n, "sensor", {"name"}, [&](const std::string&, const YAML::Node& v) {
+            auto s = scalar(v, "sensor.name");
+            if (s && !valid_sensor_name(*s)) {
+                error(v,
+                      "sensor.name must be 1-255 printable ASCII characters without spaces "
+                      "(it is the syslog HOSTNAME)");
+            } else if (s) {
+                cfg_.sensor.name = *s;
+            }
+        });
+    }
+    void redis(const YAML::Node& n) {
+        each_key(n, "redis", {"queue", "maxlen"}, [&](const std::string& key, const YAML::Node& v) {
+            if (key == "queue") {
+                number(v, "redis.queue", cfg_.redis.queue, 1, 10'000'000);
+            } else {
+                number(v, "redis.maxlen", cfg_.redis.maxlen, 1000, 1'000'000'000);
+            }
+        });
+    }
+
     std::string name_;
     SensorConfig& cfg_;
 };
@@ -353,6 +399,9 @@ core::Result<SensorConfig, ConfigErrors> load_node(const std::function<YAML::Nod
     }
     if (!loader.errors.empty()) {
         return core::unexpected(std::move(loader.errors));
+    }
+    if (cfg.sensor.name.empty()) {
+        cfg.sensor.name = local_host_name();
     }
     return cfg;
 }
@@ -386,6 +435,9 @@ std::vector<std::string> restart_only_changes(const core::SensorConfig& running,
     check(running.flow.vlan_tracking != next.flow.vlan_tracking, "flow.vlan_tracking");
     check(running.syslog.facility != next.syslog.facility, "syslog.facility");
     check(running.syslog.queue != next.syslog.queue, "syslog.queue");
+    check(running.sensor.name != next.sensor.name, "sensor.name");
+    check(running.redis.queue != next.redis.queue, "redis.queue");
+    check(running.redis.maxlen != next.redis.maxlen, "redis.maxlen");
     return changed;
 }
 

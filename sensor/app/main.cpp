@@ -2,18 +2,17 @@
 // printwatch: a passive sensor for printer services (docs/spec.md §2 is the command line contract).
 #include "app/bpf.h"
 #include "app/config_load.h"
+#include "app/outputs.h"
 #include "app/pipeline.h"
 #include "app/privileges.h"
 #include "app/state_file.h"
 #include "capture/pcap_source.h"
 #include "core/text.h"
 #include "dissectors/registry.h"
-#include "exporters/eve_writer.h"
 #include "exporters/metrics_text.h"
 #include "exporters/process_metrics.h"
 #include "exporters/prometheus_endpoint.h"
 #include "exporters/summary.h"
-#include "exporters/syslog_sink.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -69,6 +68,10 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
     sa.sa_handler = on_reload_signal;
     sigaction(SIGHUP, &sa, nullptr);
+    // A collector that closes its socket must cost a failed send, not the process (librelp
+    // and hiredis write to sockets without MSG_NOSIGNAL).
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, nullptr);
 }
 
 struct Options {
@@ -81,12 +84,10 @@ struct Options {
     std::string file_list;                // -V: capture files listed in a file
     std::string filter_origin = "-f";     // named in errors about the filter
     bool all_traffic = false;
-    std::string eve_path;
-    std::vector<std::string> eve_types;
+    app::OutputFlags outputs;
     std::string metrics_addr;
     std::string metrics_file;
     std::string state_path;
-    std::string syslog_url;
     std::string user;
     std::string report_path;
     bool summary = false;
@@ -95,34 +96,11 @@ struct Options {
     /// A replay with no output chosen would print nothing: a person at a terminal gets the
     /// summary instead.
     [[nodiscard]] bool wants_summary() const {
-        const bool no_output = eve_path.empty() && syslog_url.empty() && metrics_file.empty() &&
-                               metrics_addr.empty() && report_path.empty() && state_path.empty();
+        const bool no_output = outputs.eve.empty() && outputs.syslog_url.empty() &&
+                               metrics_file.empty() && metrics_addr.empty() &&
+                               report_path.empty() && state_path.empty();
         return summary || (interfaces.empty() && no_output);
     }
-};
-
-/// Restricts which event types reach the EVE file (--eve-types).
-class TypeFilterSink final : public core::EventSink {
-  public:
-    TypeFilterSink(core::EventSink& inner, std::vector<std::string> types)
-        : inner_(inner), types_(std::move(types)) {}
-    void write(const core::EveEvent& e) override {
-        if (types_.empty() ||
-            std::find(types_.begin(), types_.end(), e.event_type) != types_.end()) {
-            inner_.write(e);
-        }
-    }
-    void flush() override { inner_.flush(); }
-
-  private:
-    core::EventSink& inner_;
-    std::vector<std::string> types_;
-};
-
-/// Discards events when no --eve was given (metrics and state still work).
-class NullSink final : public core::EventSink {
-  public:
-    void write(const core::EveEvent& /*e*/) override {}
 };
 
 /// Reads `path` whole; nullopt (and an error naming `flag` and the path) when it cannot.
@@ -220,10 +198,6 @@ std::vector<std::string> validate_flags(const Options& o) {
             errors.push_back(o.filter_origin + " \"" + o.filter + "\": " + *err);
         }
     }
-    if (!o.syslog_url.empty() && !exporters::SyslogTarget::parse(o.syslog_url)) {
-        errors.push_back("--syslog " + o.syslog_url +
-                         ": expected unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT");
-    }
     if (!o.user.empty() && !app::user_exists(o.user)) {
         errors.push_back("--user " + o.user + ": no such user");
     }
@@ -231,12 +205,8 @@ std::vector<std::string> validate_flags(const Options& o) {
         errors.push_back("--metrics " + o.metrics_addr +
                          ": expected ADDR:PORT, e.g. 127.0.0.1:10961");
     }
-    static const std::vector<std::string> kTypes{"alert",      "printer", "bjnp", "pjl",
-                                                 "postscript", "pcl",     "stats"};
-    for (const auto& t : o.eve_types) {
-        if (std::find(kTypes.begin(), kTypes.end(), t) == kTypes.end()) {
-            errors.push_back("--eve-types: unknown event type '" + t + "'");
-        }
+    for (auto& e : app::check_output_flags(o.outputs)) {
+        errors.push_back(std::move(e));
     }
     return errors;
 }
@@ -324,11 +294,8 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
     return total;
 }
 
-/// The sensor's identity for flow ids: its host name.
-std::uint64_t sensor_salt() {
-    std::array<char, 256> host{};
-    ::gethostname(host.data(), host.size() - 1);
-    const std::string_view name(host.data());
+/// The sensor's identity for flow ids: its name (sensor.name, by default the host name).
+std::uint64_t sensor_salt(const std::string& name) {
     return core::hash_bytes(reinterpret_cast<const std::uint8_t*>(name.data()),  // NOLINT
                             name.size(), 0x5e05) |
            1;
@@ -441,43 +408,6 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
     return sources;
 }
 
-/// Where events go: EVE (filtered by --eve-types) and, with --syslog, the syslog sink.
-/// The syslog sink is declared first so it outlives the EVE sink, whose status lines it
-/// carries.
-struct Outputs {
-    Outputs(const Options& o, const core::SensorConfig& config, core::Stats& stats) {
-        if (!o.syslog_url.empty()) {
-            syslog = std::make_unique<exporters::SyslogSink>(o.syslog_url, config.syslog, stats);
-        }
-        if (o.eve_path.empty()) {
-            eve = std::make_unique<NullSink>();
-        } else {
-            auto file = std::make_unique<exporters::EveFileSink>(o.eve_path, stats,
-                                                                 [this](const std::string& text) {
-                                                                     spdlog::warn("{}", text);
-                                                                     status(text);
-                                                                 });
-            eve_file = file.get();
-            eve = std::move(file);
-        }
-        filtered.emplace(*eve, o.eve_types);
-        fanout.add(*filtered);
-        if (syslog) {
-            fanout.add(*syslog);
-        }
-    }
-    void status(const std::string& text) const {
-        if (syslog) {
-            syslog->status(text, wall_clock());  // STATUS is about the process, not the packets
-        }
-    }
-    std::unique_ptr<exporters::SyslogSink> syslog;
-    std::unique_ptr<core::EventSink> eve;
-    exporters::EveFileSink* eve_file = nullptr;  // eve, when it is a file
-    std::optional<TypeFilterSink> filtered;
-    exporters::FanoutSink fanout;
-};
-
 void register_process_metrics(core::Stats& stats) {
     stats.set(
         stats.series(stats.family("printwatch_build_info", "Build version and commit, always 1",
@@ -493,18 +423,11 @@ void register_process_metrics(core::Stats& stats) {
 
 /// SIGHUP: a new config for allow-lists and thresholds; a bad file keeps the old one.
 void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipeline,
-            const Outputs& out) {
+            const app::Outputs& out) {
     // File outputs first, and whatever the config says: logrotate has moved the EVE file and
     // sent SIGHUP. (The metrics and state files are replaced by rename at every write, so a
     // rotation needs nothing of them.)
-    if (out.eve_file != nullptr) {
-        try {
-            out.eve_file->reopen();
-        } catch (const std::exception& e) {
-            spdlog::error("{} (still writing to the old file)", e.what());
-            out.status(e.what());
-        }
-    }
+    out.reopen_files();
     if (o.config_path.empty()) {
         return;
     }
@@ -555,7 +478,7 @@ bool outputs_writable(const Options& o) {
 }
 
 /// --state at start: learned state back, or a corrupt file moved aside with a warning.
-void load_state_file(const Options& o, app::Pipeline& pipeline, Outputs& out) {
+void load_state_file(const Options& o, app::Pipeline& pipeline, const app::Outputs& out) {
     if (o.state_path.empty()) {
         return;
     }
@@ -579,24 +502,11 @@ void report_drops(const std::vector<capture::PcapSource>& sources) {
 }
 
 /// SIGTERM or end of replay: settle, flush every sink, write metrics and state.
-void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats, Outputs& out,
-               exporters::ProcessMetrics& process) {
+void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats,
+               app::Outputs& out, exporters::ProcessMetrics& process) {
     pipeline.finish();
     out.status("printwatch stopping");
-    if (out.eve_file != nullptr) {
-        out.eve_file->finish();  // before syslog closes: it may report records it lost
-    }
-    if (out.syslog) {
-        // Bounded: a stuck collector costs at most a few seconds, and what it did not take is
-        // counted before the metrics are written.
-        if (const auto lost = out.syslog->close(); lost > 0) {
-            spdlog::warn(
-                "--syslog {}: {} messages not delivered at shutdown (collector not "
-                "accepting); counted in printwatch_output_errors_total",
-                o.syslog_url, lost);
-        }
-    }
-    out.fanout.flush();
+    out.finish();
     if (!o.metrics_file.empty()) {
         process.refresh();
         exporters::write_file_atomically(o.metrics_file, exporters::render_metrics_text(stats));
@@ -642,7 +552,8 @@ void write_summary(const Options& o, const exporters::Summary& summary, const co
     run.inputs = o.interfaces.empty() ? o.read_files : o.interfaces;
     run.packets = packets;
     if (o.wants_summary()) {
-        std::FILE* to = o.eve_path == "-" ? stderr : stdout;
+        const auto& eve = o.outputs.eve;
+        std::FILE* to = std::find(eve.begin(), eve.end(), "-") != eve.end() ? stderr : stdout;
         static_cast<void>(
             std::fputs(exporters::render_summary_text(summary, stats, run).c_str(), to));
     }
@@ -666,12 +577,13 @@ int run(Options o) {
     core::Stats stats;
     register_process_metrics(stats);
     exporters::ProcessMetrics process(stats, o.interfaces);
-    Outputs out(o, *config, stats);
+    app::Outputs out(o.outputs, *config, stats);
     app::PipelineOptions options{o.all_traffic};
     if (!o.interfaces.empty()) {
-        options.flow_id_salt = sensor_salt();  // live: two sensors give one flow two ids
+        options.flow_id_salt =
+            sensor_salt(config->sensor.name);  // live: two sensors give one flow two ids
     }
-    app::Pipeline pipeline(*config, stats, out.fanout, dissectors::all(), options);
+    app::Pipeline pipeline(*config, stats, out.events(), dissectors::all(), options);
     register_inputs(o, sources, pipeline);
     std::unique_ptr<exporters::Summary> summary;
     if (o.wants_summary() || !o.report_path.empty()) {
@@ -704,7 +616,7 @@ int run(Options o) {
                      filter_summary);
         const auto save = [&] { save_state_now(o, pipeline); };
         live(
-            sources, pipeline, *out.eve,
+            sources, pipeline, out.events(),
             [&] {
                 reload(o, *config, pipeline, out);
                 save();
@@ -757,9 +669,12 @@ int checked_main(int argc, char** argv) {
         ->type_name("BPF");
     cli.add_flag("--all-traffic", o.all_traffic,
                  "No capture filter; recognise BJNP/PJL on any port");
-    cli.add_option("--eve", o.eve_path, "Write EVE JSON lines to FILE ('-' = stdout)")
-        ->type_name("FILE");
-    cli.add_option("--eve-types", o.eve_types,
+    cli.add_option("--eve", o.outputs.eve,
+                   "Write EVE JSON lines to FILE ('-' = stdout) or to the Redis stream "
+                   "redis://HOST:PORT/KEY; repeatable")
+        ->type_name("FILE|URL")
+        ->allow_extra_args(false);
+    cli.add_option("--eve-types", o.outputs.eve_types,
                    "Only these event types in EVE (alert,printer,bjnp,pjl,postscript,stats)")
         ->type_name("TYPE,...")
         ->allow_extra_args(false)
@@ -772,8 +687,9 @@ int checked_main(int argc, char** argv) {
         ->type_name("FILE");
     cli.add_option("--state", o.state_path, "Persist learned printers and clients in FILE")
         ->type_name("FILE");
-    cli.add_option("--syslog", o.syslog_url,
-                   "RFC 5424 alerts to unix:///dev/log, udp://HOST:PORT or tcp://HOST:PORT")
+    cli.add_option("--syslog", o.outputs.syslog_url,
+                   "RFC 5424 alerts to unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT or "
+                   "relp://HOST:PORT (acknowledged)")
         ->type_name("URL");
     cli.add_option("--user", o.user, "Drop root for USER once the capture is open")
         ->type_name("USER");

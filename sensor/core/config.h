@@ -55,6 +55,19 @@ struct SyslogConfig {
     std::uint32_t queue = 10000;
 };
 
+/// Who this sensor is to a fleet: `host` in every EVE record, the syslog HOSTNAME, and the
+/// salt of live flow ids. The loader fills in the host name when the config leaves it out.
+struct SensorIdentity {
+    std::string name;
+};
+
+/// --eve redis://...: the bounded queue in front of the stream, and the stream's approximate
+/// length cap (XADD MAXLEN ~).
+struct RedisConfig {
+    std::uint32_t queue = 10000;
+    std::uint64_t maxlen = 1000000;
+};
+
 struct LearningConfig {
     Duration period = Duration::seconds(std::int64_t{24} * 3600);
 };
@@ -70,6 +83,8 @@ struct SensorConfig {
     LimitsConfig limits;
     FlowConfig flow;
     SyslogConfig syslog;
+    SensorIdentity sensor;
+    RedisConfig redis;
 
     /// trusted_clients was given (even if only MACs): learning is off.
     [[nodiscard]] bool has_trusted_clients() const noexcept {

@@ -2,6 +2,7 @@
 #include "app/config_load.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using printwatch::app::load_config_text;
 using printwatch::app::parse_duration;
@@ -51,6 +52,8 @@ alerts:
   max_per_minute: 600
 limits: {flows: 262144, clients: 65536, printers: 4096, stream_bytes: 65536}
 syslog: {facility: local5, queue: 10000}
+sensor: {name: campus-b2}
+redis: {queue: 10000, maxlen: 1000000}
 )";
     auto c = load_config_text(yaml, "spec.yaml");
     REQUIRE(c);
@@ -104,4 +107,43 @@ TEST_CASE("Durations", "[config]") {
     CHECK_FALSE(parse_duration("5 fortnights"));
     CHECK_FALSE(parse_duration("s"));
     CHECK_FALSE(parse_duration("999999999999999999d"));
+}
+
+TEST_CASE("sensor.name defaults to the host name and must be a syslog HOSTNAME", "[config]") {
+    auto dflt = load_config_text("", "s.yaml");
+    REQUIRE(dflt);
+    CHECK(dflt->sensor.name == printwatch::app::local_host_name());
+    CHECK_FALSE(dflt->sensor.name.empty());
+    auto named = load_config_text("sensor: {name: campus-b2}\n", "s.yaml");
+    REQUIRE(named);
+    CHECK(named->sensor.name == "campus-b2");
+    auto spaced = load_config_text("sensor:\n  name: \"two words\"\n", "s.yaml");
+    REQUIRE_FALSE(spaced);
+    CHECK(spaced.error()[0].rfind("s.yaml:2: sensor.name must be", 0) == 0);
+    CHECK_FALSE(load_config_text("sensor: {name: \"\"}\n", "s.yaml"));
+    CHECK_FALSE(
+        load_config_text(fmt::format("sensor: {{name: {}}}\n", std::string(256, 'a')), "s.yaml"));
+    CHECK(load_config_text(fmt::format("sensor: {{name: {}}}\n", std::string(255, 'a')), "s.yaml"));
+    auto unknown = load_config_text("sensor: {id: 3}\n", "s.yaml");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error()[0] == "s.yaml:1: unknown key 'sensor.id'");
+}
+
+TEST_CASE("redis.queue and redis.maxlen are bounded, and restart-only", "[config]") {
+    auto c = load_config_text("redis: {queue: 500, maxlen: 20000}\n", "r.yaml");
+    REQUIRE(c);
+    CHECK(c->redis.queue == 500);
+    CHECK(c->redis.maxlen == 20000);
+    auto dflt = load_config_text("", "r.yaml");
+    REQUIRE(dflt);
+    CHECK(dflt->redis.queue == 10000);
+    CHECK(dflt->redis.maxlen == 1000000);
+    CHECK_FALSE(load_config_text("redis: {queue: 0}\n", "r.yaml"));
+    CHECK_FALSE(load_config_text("redis: {maxlen: 10}\n", "r.yaml"));
+    const auto keys = printwatch::app::restart_only_changes(*dflt, *c);
+    CHECK(keys == std::vector<std::string>{"redis.queue", "redis.maxlen"});
+    auto renamed = load_config_text("sensor: {name: other}\n", "r.yaml");
+    REQUIRE(renamed);
+    CHECK(printwatch::app::restart_only_changes(*dflt, *renamed) ==
+          std::vector<std::string>{"sensor.name"});
 }

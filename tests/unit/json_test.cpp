@@ -69,6 +69,18 @@ TEST_CASE("EVE serialization has the Suricata key order", "[json]") {
           R"("list":["a",true]}})");
 }
 
+TEST_CASE("EVE host: the sensor's name near the end, before pcap_filename, as Suricata", "[json]") {
+    core::EveEvent e;
+    e.ts = core::Timestamp{1700000000'000001};
+    e.event_type = "stats";
+    e.pcap_filename = "a.pcap";
+    CHECK(exporters::serialize(e, "campus-b2") ==
+          R"({"timestamp":"2023-11-14T22:13:20.000001+0000","event_type":"stats",)"
+          R"("host":"campus-b2","pcap_filename":"a.pcap"})");
+    CHECK(exporters::serialize(e).find("host") == std::string::npos);
+    CHECK(exporters::serialize(e, "a\"b").find(R"("host":"a\"b")") != std::string::npos);
+}
+
 TEST_CASE("Metrics text format: HELP, TYPE, escaped labels", "[metrics]") {
     core::Stats stats;
     auto fam = stats.family("printwatch_test_total", "A test counter", core::MetricType::Counter);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "exporters/redis_sink.h"
 #include "exporters/syslog_sink.h"
 
 #include <catch2/catch.hpp>
@@ -63,8 +64,34 @@ TEST_CASE("Protocol records stay out of syslog; URLs are validated", "[syslog]")
     CHECK_FALSE(SyslogTarget::parse("udp://127.0.0.1:70000"));
     CHECK_FALSE(SyslogTarget::parse("http://x:1"));
     CHECK_FALSE(SyslogTarget::parse("tcp://:514"));
+    const auto relp = SyslogTarget::parse("relp://collector.example:2514");
+    REQUIRE(relp);
+    CHECK(relp->transport == SyslogTarget::Transport::Relp);
+    CHECK(relp->host == "collector.example");
+    CHECK(relp->port == "2514");
+    CHECK_FALSE(SyslogTarget::parse("relp://collector.example"));
     CHECK(exporters::syslog_facility("local5") == 21);
     CHECK(exporters::syslog_facility("nope") == -1);
+}
+
+TEST_CASE("redis:// URLs name host, port and stream key", "[redis]") {
+    using exporters::RedisTarget;
+    const auto t = RedisTarget::parse("redis://10.0.0.5:6380/printwatch:eve");
+    REQUIRE(t);
+    CHECK(t->host == "10.0.0.5");
+    CHECK(t->port == 6380);
+    CHECK(t->key == "printwatch:eve");
+    CHECK(RedisTarget::parse("redis://redis.example/k")->port == 6379);
+    CHECK(RedisTarget::parse("redis://[::1]:6379/k")->host == "::1");
+    CHECK(RedisTarget::parse("redis://[::1]/k")->port == 6379);
+    CHECK_FALSE(RedisTarget::parse("redis://10.0.0.5:6379"));   // no key
+    CHECK_FALSE(RedisTarget::parse("redis://10.0.0.5:6379/"));  // empty key
+    CHECK_FALSE(RedisTarget::parse("redis://10.0.0.5:0/k"));    // port 0
+    CHECK_FALSE(RedisTarget::parse("redis://10.0.0.5:99999/k"));
+    CHECK_FALSE(RedisTarget::parse("redis://:6379/k"));
+    CHECK_FALSE(RedisTarget::parse("redis://h:6379/a key"));  // a space in the key
+    CHECK_FALSE(RedisTarget::parse("rediss://h:6379/k"));
+    CHECK(exporters::redis_producers_key("pw:eve") == "pw:eve:producers");
 }
 
 TEST_CASE("RFC 5424: an unknown value is an absent SD-PARAM, not the text null", "[syslog]") {
