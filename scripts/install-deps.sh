@@ -16,6 +16,10 @@ packages=(
   cups cups-backend-bjnp sane-utils libsane1 iptables tcpdump netcat-openbsd
   # the --report page in a real headless browser, and its screenshot checked
   chromium python3-pil
+  # the fleet (issue 11): Redis streams via hiredis, RELP via librelp, and the central engines
+  # the fleet test starts: redis-server, rsyslog's imrelp, VictoriaMetrics, Alertmanager
+  libhiredis-dev librelp-dev redis-server redis-tools rsyslog-relp victoria-metrics
+  prometheus-alertmanager
 )
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: must run as root (it uses apt-get)" >&2

@@ -16,6 +16,13 @@ d=$root/deploy
 check "promtool check rules" "promtool check rules $d/prometheus/rules.yml"
 check "promtool test rules" "cd $d/prometheus && promtool test rules rules_test.yml"
 check "promtool check config (multi-sensor example)" "promtool check config --syntax-only $d/prometheus/prometheus.yml"
+check "promtool check config (fleet: file_sd, remote_write, alerting)" "promtool check config --syntax-only $d/fleet/prometheus.yml"
+check "amtool check-config (fleet routing)" "amtool check-config $d/fleet/alertmanager.yml"
+check "file_sd example: every target has a sensor label" "/usr/bin/python3 - <<'PY'
+import yaml
+groups = yaml.safe_load(open('$d/fleet/sensors.example.yml'))
+assert groups and all(g['targets'] and g['labels']['sensor'] for g in groups), groups
+PY"
 check "example config passes --check-config" "$bin -c $d/printwatch.yaml --check-config"
 
 # systemd-analyze verify needs the ExecStart binaries to exist: point them at this build.
@@ -25,7 +32,7 @@ check "systemd-analyze verify printwatch.service" \
 check "unit keeps only CAP_NET_RAW and CAP_NET_ADMIN" \
   "grep -qx 'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' $d/printwatch.service && grep -qx 'ProtectSystem=strict' $d/printwatch.service && grep -qx 'NoNewPrivileges=yes' $d/printwatch.service"
 
-for conf in "$d"/rsyslog/*.conf; do
+for conf in "$d"/rsyslog/*.conf "$d"/fleet/*.conf; do
   # -N1: full config validation without starting; a private work directory keeps it harmless.
   printf 'global(workDirectory="%s")\n$IncludeConfig %s\n' "$work" "$conf" > "$work/wrap.conf"
   check "rsyslogd -N1 $(basename "$conf")" "rsyslogd -N1 -f $work/wrap.conf"
@@ -43,6 +50,23 @@ for want in ('Inbound attempts by outcome', 'Exposed printers', 'Alerts by kind'
 for p in d['panels']:
     assert p['datasource']['uid'] == '\${datasource}', p['title']
     assert all('printwatch_' in t['expr'] for t in p['targets']), p['title']
+PY"
+check "fleet dashboard: a fleet row and a per-sensor row, every panel on printwatch or up" "/usr/bin/python3 - <<'PY'
+import json
+d = json.load(open('$d/grafana/printwatch-fleet.json'))
+assert d['schemaVersion'] >= 39 and d['uid'] != 'printwatch'
+variables = {v['name']: v for v in d['templating']['list']}
+assert variables['datasource']['type'] == 'datasource'
+assert 'sensor' in variables['sensor']['definition']
+rows = [p['title'] for p in d['panels'] if p['type'] == 'row']
+assert rows == ['Fleet', 'Sensor: \$sensor'], rows
+for p in d['panels']:
+    if p['type'] == 'row':
+        continue
+    assert p['datasource']['uid'] == '\${datasource}', p['title']
+    assert all('printwatch_' in t['expr'] or 'up{' in t['expr'] for t in p['targets']), p['title']
+ids = [p['id'] for p in d['panels']]
+assert len(ids) == len(set(ids))
 PY"
 check "grafana provisioning YAML parses" "/usr/bin/python3 -c \"import yaml,sys; [yaml.safe_load(open(f)) for f in sys.argv[1:]]\" $d/grafana/provisioning/*.yaml"
 # logrotate -d parses and plans without touching anything; it must name the EVE file and no
