@@ -64,6 +64,26 @@ check "-r - reads stdin" 'diff <(sed "s/\"stdin\"/\"IN\"/g" "$work/stdin.jsonl")
 check "EVE is the same with and without a failing syslog sink" \
   'cmp -s "$work/nosink.jsonl" "$work/sink.jsonl" && grep -q "sink=\"syslog\"" "$work/sink.prom"'
 
+# Fleet outputs (issue 11): a bad redis:// or relp:// URL, or stdout twice, is a usage error
+# naming the flag; two --eve files get the same records; an unreachable Redis is counted, not
+# waited for, and the EVE file does not show it.
+"$bin" -r "$root/pcaps/scan/input.pcap" --eve redis://h:1 2> "$work/err"; rc=$?
+check "--eve redis:// without a key is a usage error naming the flag" '[ $rc -eq 2 ] && grep -q -- "--eve redis://h:1: expected redis://HOST:PORT/KEY" "$work/err"'
+"$bin" -r "$root/pcaps/scan/input.pcap" --syslog relp://collector 2> "$work/err"; rc=$?
+check "--syslog relp:// without a port is a usage error" '[ $rc -eq 2 ] && grep -q -- "--syslog relp://collector: expected" "$work/err"'
+"$bin" -r "$root/pcaps/scan/input.pcap" --eve - --eve - 2> "$work/err"; rc=$?
+check "--eve - twice is a usage error" '[ $rc -eq 2 ] && grep -q "stdout can be given once" "$work/err"'
+printf 'sensor: {name: "two words"}\n' > "$work/name.yaml"
+"$bin" -c "$work/name.yaml" --check-config 2> "$work/err"; rc=$?
+check "sensor.name with a space is a config error with its line" '[ $rc -eq 2 ] && grep -q "name.yaml:1: sensor.name must be" "$work/err"'
+"$bin" -r "$root/pcaps/scan/input.pcap" -c "$root/pcaps/scan/config.yaml" --eve "$work/a.jsonl" --eve "$work/b.jsonl" \
+  --eve redis://127.0.0.1:9/printwatch:eve --metrics-file "$work/redis.prom" 2> "$work/err"; rc=$?
+check "two --eve files get the same records, and match a run without Redis" \
+  '[ $rc -eq 0 ] && cmp -s "$work/a.jsonl" "$work/b.jsonl" && cmp -s "$work/a.jsonl" "$work/nosink.jsonl"'
+check "an unreachable Redis is counted per record in output_errors{sink=redis}" \
+  'n=$(wc -l < "$work/a.jsonl"); grep -q "^printwatch_output_errors_total{sink=\"redis\"} $n\$" "$work/redis.prom"'
+check "the shutdown names what Redis did not get" 'grep -q "records not delivered at shutdown" "$work/err"'
+
 # Several -r files form one run.
 "$bin" -r "$root/pcaps/scan/input.pcap" -r "$root/pcaps/decoys/input.pcap" --metrics-file "$work/two.prom" 2> "$work/err"; rc=$?
 both=$(
