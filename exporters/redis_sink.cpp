@@ -4,6 +4,7 @@
 #include "core/text.h"
 #include "eve_writer.h"
 #include "json_text.h"
+#include "sink_queue.h"
 
 #include <spdlog/spdlog.h>
 
@@ -257,10 +258,7 @@ void RedisStreamSink::run() {
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty() || abort_.load()) {
-            dropped_at_close_ = queue_.size();
-            stats_.add(dropped_, static_cast<double>(queue_.size()));
-            queue_.clear();
-            drained_.notify_all();
+            dropped_at_close_ = drop_queued(queue_, stats_, dropped_, drained_);
             return;
         }
         // Copy the batch out so that the capture thread can enqueue while it is on the wire.
@@ -296,10 +294,7 @@ void RedisStreamSink::run() {
                          capacity_);
         }
         if (stopping_) {
-            dropped_at_close_ = queue_.size();
-            stats_.add(dropped_, static_cast<double>(queue_.size()));
-            queue_.clear();
-            drained_.notify_all();
+            dropped_at_close_ = drop_queued(queue_, stats_, dropped_, drained_);
             return;
         }
         wake_.wait_for(lock, backoff, [this] { return stopping_; });

@@ -3,6 +3,7 @@
 
 #include "core/text.h"
 #include "json_text.h"
+#include "sink_queue.h"
 
 #include <spdlog/spdlog.h>
 
@@ -563,10 +564,7 @@ void SyslogSink::run() {
         if (queue_.empty() || abort_.load()) {
             // Stopping: with nothing left, or past the flush budget, when what is left is lost
             // and counted.
-            dropped_at_close_ = queue_.size();
-            stats_.add(dropped_, static_cast<double>(queue_.size()));
-            queue_.clear();
-            drained_.notify_all();
+            dropped_at_close_ = drop_queued(queue_, stats_, dropped_, drained_);
             return;
         }
         const std::string msg = queue_.front();
@@ -611,10 +609,7 @@ void SyslogSink::run() {
         close_socket();
         if (stopping_) {
             // Shutting down with the collector unreachable: what is left is lost, and counted.
-            dropped_at_close_ = queue_.size();
-            stats_.add(dropped_, static_cast<double>(queue_.size()));
-            queue_.clear();
-            drained_.notify_all();
+            dropped_at_close_ = drop_queued(queue_, stats_, dropped_, drained_);
             return;
         }
         wake_.wait_for(lock, backoff, [this] { return stopping_; });
