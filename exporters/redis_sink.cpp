@@ -125,7 +125,7 @@ RedisStreamSink::RedisStreamSink(const std::string& url, const core::RedisConfig
       stats_(stats) {
     auto t = RedisTarget::parse(url);
     if (!t) {
-        throw std::runtime_error("--eve " + url + ": expected redis://HOST:PORT/KEY");
+        throw std::runtime_error("--eve " + url + ": expected " + RedisTarget::kForm);
     }
     target_ = *t;
     producers_key_ = redis_producers_key(target_.key);

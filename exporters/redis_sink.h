@@ -36,6 +36,8 @@ struct RedisTarget {
     std::string host;
     int port = 6379;
     std::string key;
+    /// What parse() accepts, for error messages.
+    static constexpr const char* kForm = "redis://HOST:PORT/KEY";
     /// redis://HOST:PORT/KEY ([v6] in brackets; the port may be left out). nullopt if invalid.
     static std::optional<RedisTarget> parse(const std::string& url);
 };

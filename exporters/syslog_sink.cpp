@@ -303,9 +303,7 @@ SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config,
       stats_(stats) {
     auto t = SyslogTarget::parse(url);
     if (!t) {
-        throw std::runtime_error(
-            "--syslog " + url +
-            ": expected unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT or relp://HOST:PORT");
+        throw std::runtime_error("--syslog " + url + ": expected " + SyslogTarget::kForms);
     }
     target_ = *t;
     if (target_.transport == SyslogTarget::Transport::Unix) {

@@ -38,6 +38,9 @@ struct SyslogTarget {
     std::string path;  // unix
     std::string host;  // udp/tcp/relp
     std::string port;
+    /// What parse() accepts, for error messages.
+    static constexpr const char* kForms =
+        "unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT or relp://HOST:PORT";
     /// unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT, relp://HOST:PORT ([v6] in brackets).
     /// nullopt if invalid.
     static std::optional<SyslogTarget> parse(const std::string& url);

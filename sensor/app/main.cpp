@@ -301,11 +301,6 @@ std::uint64_t sensor_salt(const std::string& name) {
            1;
 }
 
-core::Timestamp wall_clock() {
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    return core::Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
-}
-
 /// Writes --state now; a failure is logged, never fatal (the next write may succeed).
 void save_state_now(const Options& o, app::Pipeline& pipeline) {
     if (o.state_path.empty()) {
@@ -351,7 +346,7 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
             }
         }
         // A quiet wire must still time out attempts: live packet time is the wall clock.
-        pipeline.tick(wall_clock());
+        pipeline.tick(app::wall_clock());
         eve.flush();  // whoever tails eve.json sees an alert within one poll interval
         if (std::chrono::steady_clock::now() >= next_save) {
             next_save += kStateInterval;

@@ -9,12 +9,10 @@
 
 namespace printwatch::app {
 
-namespace {
-core::Timestamp wall_clock_now() {
+core::Timestamp wall_clock() {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     return core::Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
-}  // namespace
 
 bool is_redis_target(const std::string& eve) {
     return eve.starts_with("redis://");
@@ -23,13 +21,12 @@ bool is_redis_target(const std::string& eve) {
 std::vector<std::string> check_output_flags(const OutputFlags& flags) {
     std::vector<std::string> errors;
     if (!flags.syslog_url.empty() && !exporters::SyslogTarget::parse(flags.syslog_url)) {
-        errors.push_back(
-            "--syslog " + flags.syslog_url +
-            ": expected unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT or relp://HOST:PORT");
+        errors.push_back("--syslog " + flags.syslog_url + ": expected " +
+                         exporters::SyslogTarget::kForms);
     }
     for (const auto& e : flags.eve) {
         if (is_redis_target(e) && !exporters::RedisTarget::parse(e)) {
-            errors.push_back("--eve " + e + ": expected redis://HOST:PORT/KEY");
+            errors.push_back("--eve " + e + ": expected " + exporters::RedisTarget::kForm);
         }
     }
     if (std::count(flags.eve.begin(), flags.eve.end(), "-") > 1) {
@@ -85,7 +82,7 @@ Outputs::~Outputs() {
 
 void Outputs::status(const std::string& text) const {
     if (syslog_) {
-        syslog_->status(text, wall_clock_now());  // STATUS is about the process, not packets
+        syslog_->status(text, wall_clock());  // STATUS is about the process, not packets
     }
 }
 

@@ -24,6 +24,8 @@ struct OutputFlags {
     std::string syslog_url;
 };
 
+/// Now, for what is about the process rather than the packets (STATUS lines, live timeouts).
+core::Timestamp wall_clock();
 /// redis://... targets go to a Redis stream; anything else is a file path.
 bool is_redis_target(const std::string& eve);
 /// Errors in the output flags, each naming the flag ("--eve redis://x: expected ...").
