@@ -84,6 +84,7 @@ struct Options {
     std::string file_list;                // -V: capture files listed in a file
     std::string filter_origin = "-f";     // named in errors about the filter
     bool all_traffic = false;
+    bool libpcap_reader = false;
     app::OutputFlags outputs;
     std::string metrics_addr;
     std::string metrics_file;
@@ -382,7 +383,8 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
     std::vector<capture::PcapSource> sources;
     sources.reserve(o.read_files.size() + o.interfaces.size());
     for (const auto& f : o.read_files) {
-        sources.push_back(capture::PcapSource::open_offline(f));
+        sources.push_back(capture::PcapSource::open_offline(
+            f, o.libpcap_reader ? capture::OfflineReader::Libpcap : capture::OfflineReader::Own));
     }
     for (const auto& i : o.interfaces) {
         sources.push_back(capture::PcapSource::open_live(i, capture::LiveOptions{}));
@@ -396,8 +398,13 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
             s.set_filter(o.filter, "-f");
             filter_summary = o.filter;
         } else {
+            // Per link type: VLAN-aware on Ethernet (a pcapng file may mix link types).
             filter_summary = app::default_filter(ports, s.link() == core::LinkType::Ethernet);
-            s.set_filter(filter_summary, "default filter");
+            s.set_filter(
+                [ports](core::LinkType link) {
+                    return app::default_filter(ports, link == core::LinkType::Ethernet);
+                },
+                "default filter");
         }
     }
     return sources;
@@ -664,6 +671,9 @@ int checked_main(int argc, char** argv) {
         ->type_name("BPF");
     cli.add_flag("--all-traffic", o.all_traffic,
                  "No capture filter; recognise BJNP/PJL on any port");
+    cli.add_flag("--libpcap-reader", o.libpcap_reader,
+                 "Replay files through libpcap's reader instead of printwatch's own (the same "
+                 "output; for comparison)");
     cli.add_option("--eve", o.outputs.eve,
                    "Write EVE JSON lines to FILE ('-' = stdout) or to the Redis stream "
                    "redis://HOST:PORT/KEY; repeatable")

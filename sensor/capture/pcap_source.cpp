@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "pcap_source.h"
 
+#include "file_reader.h"
+
 #include <pcap/pcap.h>
 
 #include <array>
@@ -42,6 +44,17 @@ core::LinkType map_dlt(int dlt) noexcept {
     }
 }
 
+/// The DLT that libpcap compiles a filter for, for a file's LINKTYPE_* number: they are equal
+/// except LINKTYPE_RAW (101), which is DLT_RAW.
+int dlt_for_linktype(int linktype) noexcept {
+    return linktype == 101 ? DLT_RAW : linktype;
+}
+
+std::string link_type_name(int dlt) {
+    const char* name = pcap_datalink_val_to_name(dlt);
+    return std::to_string(dlt) + " (" + (name != nullptr ? name : "unknown") + ")";
+}
+
 }  // namespace
 
 struct PcapSource::Program {
@@ -57,12 +70,26 @@ void PcapSource::Closer::operator()(pcap* p) const noexcept {
 }
 
 PcapSource::PcapSource(pcap* handle, std::string name, bool live)
-    : handle_(handle), name_(std::move(name)), live_(live), link_(map_dlt(pcap_datalink(handle))) {}
+    : handle_(handle),
+      name_(std::move(name)),
+      live_(live),
+      link_(handle != nullptr ? map_dlt(pcap_datalink(handle)) : core::LinkType::Unsupported) {}
 PcapSource::PcapSource(PcapSource&&) noexcept = default;
 PcapSource& PcapSource::operator=(PcapSource&&) noexcept = default;
 PcapSource::~PcapSource() = default;
 
-PcapSource PcapSource::open_offline(const std::string& path) {
+PcapSource PcapSource::open_offline(const std::string& path, OfflineReader reader) {
+    if (reader == OfflineReader::Own) {
+        PcapSource src(nullptr, path, false);
+        src.file_ = CaptureFileReader::open(path);  // throws "-r PATH: why"
+        const int dlt = dlt_for_linktype(src.file_->first_linktype());
+        src.link_ = map_dlt(dlt);
+        if (src.link_ == core::LinkType::Unsupported) {
+            throw std::runtime_error("-r " + path + ": unsupported link type " +
+                                     link_type_name(dlt));
+        }
+        return src;
+    }
     std::array<char, PCAP_ERRBUF_SIZE> err{};
     pcap* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
                                                       err.data());
@@ -72,16 +99,15 @@ PcapSource PcapSource::open_offline(const std::string& path) {
     PcapSource src(p, path, false);
     if (src.link_ == core::LinkType::Unsupported) {
         throw std::runtime_error("-r " + path + ": unsupported link type " +
-                                 std::to_string(pcap_datalink(p)) + " (" +
-                                 (pcap_datalink_val_to_name(pcap_datalink(p)) != nullptr
-                                      ? pcap_datalink_val_to_name(pcap_datalink(p))
-                                      : "unknown") +
-                                 ")");
+                                 link_type_name(pcap_datalink(p)));
     }
     return src;
 }
 
 std::optional<double> PcapSource::share_read() const {
+    if (file_) {
+        return file_->share_read();
+    }
     if (live_) {
         return std::nullopt;
     }
@@ -127,7 +153,41 @@ PcapSource PcapSource::open_live(const std::string& iface, const LiveOptions& op
     return src;
 }
 
+void PcapSource::set_filter(FilterForLink filter_for, const std::string& origin) {
+    if (!file_) {
+        set_filter(filter_for(link_), origin);
+        return;
+    }
+    filter_for_ = std::move(filter_for);
+    filter_origin_ = origin;
+    filters_.clear();
+    if (filter_for_linktype(file_->first_linktype()) == nullptr) {
+        throw std::runtime_error(file_error_);  // a typo fails at start, naming the filter
+    }
+}
+
+const PcapSource::Program* PcapSource::filter_for_linktype(int linktype) {
+    if (const auto it = filters_.find(linktype); it != filters_.end()) {
+        return it->second.get();
+    }
+    const int dlt = dlt_for_linktype(linktype);
+    const std::string bpf = filter_for_(map_dlt(dlt));
+    std::unique_ptr<pcap, void (*)(pcap*)> dead(pcap_open_dead(dlt, 262144), pcap_close);
+    auto program = std::make_shared<Program>();
+    if (!dead ||
+        pcap_compile(dead.get(), &program->prog, bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        file_error_ = filter_origin_ + " \"" + bpf + "\" on " + name_ + " (link type " +
+                      link_type_name(dlt) + "): " + (dead ? pcap_geterr(dead.get()) : "no memory");
+        return nullptr;
+    }
+    return filters_.emplace(linktype, std::move(program)).first->second.get();
+}
+
 void PcapSource::set_filter(const std::string& bpf, const std::string& origin) {
+    if (file_) {
+        set_filter([bpf](core::LinkType) { return bpf; }, origin);
+        return;
+    }
     bpf_program prog{};
     if (pcap_compile(handle_.get(), &prog, bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
         throw std::runtime_error(origin + " \"" + bpf + "\" on " + name_ + ": " +
@@ -148,7 +208,40 @@ void PcapSource::set_filter(const std::string& bpf, const std::string& origin) {
     }
 }
 
+ReadStatus PcapSource::next_from_file(core::RawFrame& frame) {
+    FileRecord record;
+    switch (file_->next(record)) {
+        case CaptureFileReader::Status::End:
+            return ReadStatus::End;
+        case CaptureFileReader::Status::Error:
+            file_error_ = file_->error();
+            return ReadStatus::Error;
+        case CaptureFileReader::Status::Record:
+            break;
+    }
+    frame = record.frame;
+    frame.link = map_dlt(dlt_for_linktype(record.linktype));
+    frame.iface = index_;
+    if (!filter_for_ || frame.link == core::LinkType::Unsupported) {
+        return ReadStatus::Packet;  // an unsupported link type is the decoder's to count
+    }
+    const Program* program = filter_for_linktype(record.linktype);
+    if (program == nullptr) {
+        return ReadStatus::Error;
+    }
+    pcap_pkthdr hdr{};
+    hdr.ts.tv_sec = frame.ts.usec / 1'000'000;
+    hdr.ts.tv_usec = frame.ts.usec % 1'000'000;
+    hdr.caplen = static_cast<bpf_u_int32>(frame.data.size());
+    hdr.len = frame.wire_len;
+    return pcap_offline_filter(&program->prog, &hdr, frame.data.data()) == 0 ? ReadStatus::Filtered
+                                                                             : ReadStatus::Packet;
+}
+
 ReadStatus PcapSource::next(core::RawFrame& frame) {
+    if (file_) {
+        return next_from_file(frame);
+    }
     pcap_pkthdr* hdr = nullptr;
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(handle_.get(), &hdr, &data);
@@ -174,11 +267,11 @@ ReadStatus PcapSource::next(core::RawFrame& frame) {
 }
 
 std::string PcapSource::last_error() const {
-    return pcap_geterr(handle_.get());
+    return file_ ? file_error_ : std::string(pcap_geterr(handle_.get()));
 }
 
 int PcapSource::selectable_fd() const {
-    return pcap_get_selectable_fd(handle_.get());
+    return handle_ ? pcap_get_selectable_fd(handle_.get()) : -1;
 }
 
 std::optional<CaptureCounters> PcapSource::counters() const {

@@ -7,6 +7,8 @@
 #include "core/packet.h"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,12 @@
 struct pcap;
 
 namespace printwatch::capture {
+
+class CaptureFileReader;
+
+/// Which code reads a replayed file: printwatch's own (mmap, every pcapng interface with its own
+/// link type) or libpcap's (kept to prove that both give the same output, and as a fallback).
+enum class OfflineReader : std::uint8_t { Own, Libpcap };
 
 struct LiveOptions {
     int snaplen = 65535;
@@ -34,7 +42,8 @@ enum class ReadStatus { Packet, Filtered, Timeout, End, Error };
 class PcapSource {
   public:
     /// "-" reads standard input. Throws naming the path on failure.
-    static PcapSource open_offline(const std::string& path);
+    static PcapSource open_offline(const std::string& path,
+                                   OfflineReader reader = OfflineReader::Own);
     /// Throws naming the interface on failure (no such device, no permission).
     static PcapSource open_live(const std::string& iface, const LiveOptions& options);
 
@@ -47,6 +56,10 @@ class PcapSource {
     /// Compiles and installs a BPF filter. Throws naming the filter (`origin`: "-f" or
     /// "default filter") and libpcap's reason.
     void set_filter(const std::string& bpf, const std::string& origin = "-f");
+    /// The same, with the expression chosen per link type (a pcapng file may mix them): it is
+    /// compiled for the first link type now, and for any other when its first frame comes.
+    using FilterForLink = std::function<std::string(core::LinkType)>;
+    void set_filter(FilterForLink filter_for, const std::string& origin);
     /// Reads the next frame; the frame's bytes stay valid until the next call.
     ReadStatus next(core::RawFrame& frame);
     [[nodiscard]] std::string last_error() const;
@@ -66,8 +79,17 @@ class PcapSource {
         void operator()(pcap* p) const noexcept;
     };
     struct Program;
-    std::unique_ptr<pcap, Closer> handle_;
-    std::shared_ptr<Program> offline_filter_;  // replay only: applied in user space
+    ReadStatus next_from_file(core::RawFrame& frame);
+    /// The compiled filter for a file's link type (compiled on first use); nullptr with
+    /// file_error_ set when it does not compile for that link type.
+    const Program* filter_for_linktype(int linktype);
+    std::unique_ptr<pcap, Closer> handle_;     // live, or a replay through libpcap
+    std::shared_ptr<CaptureFileReader> file_;  // a replay through printwatch's reader
+    std::shared_ptr<Program> offline_filter_;  // replay through libpcap: applied in user space
+    FilterForLink filter_for_;                 // replay through printwatch's reader
+    std::string filter_origin_;
+    std::map<int, std::shared_ptr<Program>> filters_;  // by LINKTYPE_*, bounded by the file's
+    std::string file_error_;
     std::string name_;
     bool live_ = false;
     core::LinkType link_ = core::LinkType::Unsupported;

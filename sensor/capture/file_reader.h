@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// CaptureFileReader: printwatch's own reader for pcap and pcapng files (issue 9), used for
+// replay; libpcap stays for live capture and compiles the BPF.
+//
+// Why not libpcap's reader: it copies every record through stdio into its own buffer, and it
+// refuses a pcapng file whose interfaces have different link types (a capture of eth0 and
+// "any" together, say). This reader maps a regular file and hands out frames that point into
+// the mapping (no copy); stdin and pipes are read in chunks into a bounded window. It reads
+// pcap in both byte orders with micro- or nanosecond timestamps, and pcapng with every
+// section and interface (each its own link type, timestamp resolution and offset): enhanced,
+// simple and obsolete packet blocks. Errors name what is wrong as libpcap words them
+// ("truncated ...", "unknown file format"), so messages stay the same for the operator.
+#pragma once
+
+#include "core/packet.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace printwatch::capture {
+
+/// One record as the reader found it: the frame, and the file's link type number for it
+/// (LINKTYPE_*), so that a BPF compiled for that link type can be run on it.
+struct FileRecord {
+    core::RawFrame frame;
+    int linktype = 0;
+};
+
+class CaptureFileReader {
+  public:
+    enum class Status : std::uint8_t { Record, End, Error };
+
+    /// "-" reads standard input. Throws std::runtime_error("-r PATH: why") when the file cannot
+    /// be opened or does not start like a pcap or pcapng file.
+    static std::unique_ptr<CaptureFileReader> open(const std::string& path);
+    ~CaptureFileReader();
+    CaptureFileReader(const CaptureFileReader&) = delete;
+    CaptureFileReader& operator=(const CaptureFileReader&) = delete;
+
+    /// The next record; its bytes stay valid until the next call. Error: error() says why.
+    Status next(FileRecord& out);
+    [[nodiscard]] const std::string& error() const noexcept { return error_; }
+    /// The link type of the file's first interface (pcap: the file's).
+    [[nodiscard]] int first_linktype() const noexcept { return first_linktype_; }
+    /// Share of a regular file consumed, 0..1; nullopt for a stream.
+    [[nodiscard]] std::optional<double> share_read() const;
+
+  private:
+    CaptureFileReader() = default;
+    struct Interface {
+        int linktype = 0;
+        std::uint32_t snaplen = 0;
+        // Timestamp units per second, and whether that is a power of ten (the usual case).
+        std::uint64_t units_per_second = 1'000'000;
+        std::int64_t offset_seconds = 0;
+    };
+
+    [[nodiscard]] core::Bytes bytes() const noexcept { return {base_, size_}; }
+    /// At least `n` bytes at pos_, reading more from a stream when needed.
+    bool ensure(std::size_t n);
+    [[nodiscard]] std::uint16_t u16(std::size_t at) const;
+    [[nodiscard]] std::uint32_t u32(std::size_t at) const;
+    Status fail(std::string why);
+    bool read_header();
+    void peek_first_interface();
+    Status next_pcap(FileRecord& out);
+    Status next_pcapng(FileRecord& out);
+    bool read_section_header(std::size_t block_len);
+    bool read_interface(std::size_t block_len);
+    Status next_block_header(std::uint32_t& type, std::uint32_t& len);
+    Status packet_block(FileRecord& out, std::uint32_t type, std::uint32_t len);
+    Status packet(FileRecord& out, const Interface& iface, std::uint64_t ts_units,
+                  std::size_t data_at, std::uint32_t caplen, std::uint32_t wire_len);
+
+    // The bytes: a read-only mapping of a regular file, or a window over a stream.
+    const std::uint8_t* base_ = nullptr;
+    std::size_t size_ = 0;  // mapping: the file's size; stream: the bytes in the window
+    std::size_t pos_ = 0;
+    bool mapped_ = false;
+    int fd_ = -1;
+    bool own_fd_ = false;
+    bool eof_ = false;
+    std::vector<std::uint8_t> window_;
+
+    bool pcapng_ = false;
+    bool swapped_ = false;
+    bool nanoseconds_ = false;
+    int first_linktype_ = 0;
+    bool have_first_linktype_ = false;
+    std::uint32_t snaplen_ = 0;
+    std::vector<Interface> interfaces_;
+    std::string error_;
+};
+
+}  // namespace printwatch::capture
