@@ -28,6 +28,8 @@ constexpr std::uint32_t kMaxRecord = 262144;
 // A pcapng block larger than this is corrupt (libpcap's limit is 16 MiB).
 constexpr std::uint32_t kMaxBlock = 16U * 1024 * 1024;
 constexpr std::size_t kStreamChunk = std::size_t{256} * 1024;
+// A mapped file's pages behind the read position are released every this many bytes.
+constexpr std::size_t kReleaseEvery = std::size_t{2} * 1024 * 1024;
 // Interfaces per pcapng section: each costs a few bytes, and a hostile file could declare
 // millions; real captures have a handful.
 constexpr std::size_t kMaxInterfaces = 4096;
@@ -224,6 +226,17 @@ std::optional<double> CaptureFileReader::share_read() const {
 }
 
 CaptureFileReader::Status CaptureFileReader::next(FileRecord& out) {
+    if (mapped_ && pos_ - released_ >= kReleaseEvery) {
+        // The pages behind the read position are done with (the previous frame is no longer
+        // valid): hand them back, so that a replay's resident memory stays a few MiB, not the
+        // file's size. They are clean file pages; nothing is lost.
+        const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        const std::size_t upto = pos_ / page * page;
+        auto done = bytes().subspan(released_, upto - released_);
+        ::madvise(const_cast<std::uint8_t*>(done.data()), done.size(),  // NOLINT: void*
+                  MADV_DONTNEED);
+        released_ = upto;
+    }
     return pcapng_ ? next_pcapng(out) : next_pcap(out);
 }
 
@@ -232,7 +245,17 @@ CaptureFileReader::Status CaptureFileReader::packet(FileRecord& out, const Inter
                                                     std::uint32_t caplen, std::uint32_t wire_len) {
     // Microseconds, truncating finer units as libpcap does at microsecond precision.
     const std::uint64_t ups = iface.units_per_second;
-    const auto seconds = static_cast<std::int64_t>(ts_units / ups) + iface.offset_seconds;
+    // A corrupt or hostile timestamp saturates instead of overflowing: the packet keeps its
+    // place in the file, and time checks downstream see it as far in the future or past.
+    constexpr std::int64_t kMaxSeconds = INT64_MAX / 1'000'000 - 1;
+    const std::uint64_t whole = ts_units / ups;
+    std::int64_t seconds = whole > static_cast<std::uint64_t>(kMaxSeconds)
+                               ? kMaxSeconds
+                               : static_cast<std::int64_t>(whole);
+    if (__builtin_add_overflow(seconds, iface.offset_seconds, &seconds)) {
+        seconds = iface.offset_seconds < 0 ? -kMaxSeconds : kMaxSeconds;
+    }
+    seconds = std::clamp(seconds, -kMaxSeconds, kMaxSeconds);
     const std::uint64_t frac = ts_units % ups;
     std::uint64_t usec = 0;
     if (ups % 1'000'000 == 0) {
@@ -262,9 +285,10 @@ CaptureFileReader::Status CaptureFileReader::next_pcap(FileRecord& out) {
     const std::uint32_t frac = u32(4);
     const std::uint32_t caplen = u32(8);
     const std::uint32_t len = u32(12);
-    if (caplen > std::max(kMaxRecord, snaplen_)) {
+    // Not the header's snaplen: a hostile header may claim 4 GiB, and a stream would buffer it.
+    if (caplen > kMaxRecord) {
         return fail("invalid packet capture length " + std::to_string(caplen) +
-                    ", bigger than snaplen of " + std::to_string(std::max(kMaxRecord, snaplen_)));
+                    ", bigger than maximum of " + std::to_string(kMaxRecord));
     }
     if (!ensure(kPcapRecordHeader + caplen)) {
         return fail("truncated dump file; tried to read " + std::to_string(caplen) +

@@ -80,6 +80,7 @@ class CaptureFileReader {
     const std::uint8_t* base_ = nullptr;
     std::size_t size_ = 0;  // mapping: the file's size; stream: the bytes in the window
     std::size_t pos_ = 0;
+    std::size_t released_ = 0;  // mapping: pages before this were handed back (page-aligned)
     bool mapped_ = false;
     int fd_ = -1;
     bool own_fd_ = false;
