@@ -7,6 +7,7 @@
 #include "app/privileges.h"
 #include "app/state_file.h"
 #include "capture/pcap_source.h"
+#include "capture/port_prefilter.h"
 #include "core/text.h"
 #include "dissectors/registry.h"
 #include "exporters/metrics_text.h"
@@ -390,6 +391,7 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
         sources.push_back(capture::PcapSource::open_live(i, capture::LiveOptions{}));
     }
     filter_summary = "(none)";
+    const auto prefilter = std::make_shared<const capture::PortPrefilter>(ports);
     for (auto& s : sources) {
         if (o.all_traffic) {
             continue;
@@ -405,6 +407,7 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
                     return app::default_filter(ports, link == core::LinkType::Ethernet);
                 },
                 "default filter");
+            s.set_prefilter(prefilter);
         }
     }
     return sources;

@@ -230,7 +230,7 @@ CaptureFileReader::Status CaptureFileReader::next(FileRecord& out) {
         // The pages behind the read position are done with (the previous frame is no longer
         // valid): hand them back, so that a replay's resident memory stays a few MiB, not the
         // file's size. They are clean file pages; nothing is lost.
-        const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
         const std::size_t upto = pos_ / page * page;
         auto done = bytes().subspan(released_, upto - released_);
         ::madvise(const_cast<std::uint8_t*>(done.data()), done.size(),  // NOLINT: void*

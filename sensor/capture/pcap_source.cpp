@@ -2,6 +2,7 @@
 #include "pcap_source.h"
 
 #include "file_reader.h"
+#include "port_prefilter.h"
 
 #include <pcap/pcap.h>
 
@@ -166,6 +167,12 @@ void PcapSource::set_filter(FilterForLink filter_for, const std::string& origin)
     }
 }
 
+void PcapSource::set_prefilter(std::shared_ptr<const PortPrefilter> prefilter) {
+    if (file_) {
+        prefilter_ = std::move(prefilter);
+    }
+}
+
 const PcapSource::Program* PcapSource::filter_for_linktype(int linktype) {
     if (const auto it = filters_.find(linktype); it != filters_.end()) {
         return it->second.get();
@@ -224,6 +231,16 @@ ReadStatus PcapSource::next_from_file(core::RawFrame& frame) {
     frame.iface = index_;
     if (!filter_for_ || frame.link == core::LinkType::Unsupported) {
         return ReadStatus::Packet;  // an unsupported link type is the decoder's to count
+    }
+    if (prefilter_ && frame.link == core::LinkType::Ethernet) {
+        switch (prefilter_->ethernet(frame.data)) {
+            case PortPrefilter::Verdict::Pass:
+                return ReadStatus::Packet;
+            case PortPrefilter::Verdict::Reject:
+                return ReadStatus::Filtered;
+            case PortPrefilter::Verdict::AskBpf:
+                break;
+        }
     }
     const Program* program = filter_for_linktype(record.linktype);
     if (program == nullptr) {

@@ -18,6 +18,7 @@ struct pcap;
 namespace printwatch::capture {
 
 class CaptureFileReader;
+class PortPrefilter;
 
 /// Which code reads a replayed file: printwatch's own (mmap, every pcapng interface with its own
 /// link type) or libpcap's (kept to prove that both give the same output, and as a fallback).
@@ -60,6 +61,9 @@ class PcapSource {
     /// compiled for the first link type now, and for any other when its first frame comes.
     using FilterForLink = std::function<std::string(core::LinkType)>;
     void set_filter(FilterForLink filter_for, const std::string& origin);
+    /// Replay through printwatch's reader with the default filter: answer Ethernet frames of
+    /// the common shapes without the BPF (port_prefilter.h). No effect otherwise.
+    void set_prefilter(std::shared_ptr<const PortPrefilter> prefilter);
     /// Reads the next frame; the frame's bytes stay valid until the next call.
     ReadStatus next(core::RawFrame& frame);
     [[nodiscard]] std::string last_error() const;
@@ -87,6 +91,7 @@ class PcapSource {
     std::shared_ptr<CaptureFileReader> file_;  // a replay through printwatch's reader
     std::shared_ptr<Program> offline_filter_;  // replay through libpcap: applied in user space
     FilterForLink filter_for_;                 // replay through printwatch's reader
+    std::shared_ptr<const PortPrefilter> prefilter_;  // with the default filter, own reader
     std::string filter_origin_;
     std::map<int, std::shared_ptr<Program>> filters_;  // by LINKTYPE_*, bounded by the file's
     std::string file_error_;

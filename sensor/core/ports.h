@@ -30,6 +30,9 @@ class PortMap {
     [[nodiscard]] Service lookup(std::uint8_t proto, std::uint16_t port) const noexcept {
         return proto == 6 ? tcp(port) : proto == 17 ? udp(port) : Service::None;
     }
+    /// Is `port` a configured printer port for TCP (UDP)? One bit test.
+    [[nodiscard]] bool has_tcp(std::uint16_t port) const noexcept { return tcp_bits_.test(port); }
+    [[nodiscard]] bool has_udp(std::uint16_t port) const noexcept { return udp_bits_.test(port); }
     /// Every configured port, ascending, for building the capture filter.
     [[nodiscard]] const std::vector<std::uint16_t>& tcp_ports() const noexcept { return tcp_list_; }
     [[nodiscard]] const std::vector<std::uint16_t>& udp_ports() const noexcept { return udp_list_; }
