@@ -93,7 +93,8 @@ class PcapSource {
     FilterForLink filter_for_;                 // replay through printwatch's reader
     std::shared_ptr<const PortPrefilter> prefilter_;  // with the default filter, own reader
     std::string filter_origin_;
-    std::map<int, std::shared_ptr<Program>> filters_;  // by LINKTYPE_*, bounded by the file's
+    // By LINKTYPE_*: at most one per supported link type (unsupported ones are not filtered).
+    std::map<int, std::shared_ptr<Program>> filters_;
     std::string file_error_;
     std::string name_;
     bool live_ = false;
