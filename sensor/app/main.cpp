@@ -327,6 +327,10 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
         fds.push_back(pollfd{s.selectable_fd(), POLLIN, 0});
     }
     constexpr int kBatch = 256;  // bounded work per wake-up keeps interfaces fair
+    // TPACKET_V3 hands frames over in blocks that retire up to 100 ms after capture: the wall
+    // clock that times out attempts stays this far behind, so a reply already captured is seen
+    // before its attempt is called unanswered.
+    constexpr std::int64_t kCaptureLatencyUsec = 500'000;
     while (g_stop == 0) {
         if (g_reload != 0) {
             g_reload = 0;
@@ -336,19 +340,25 @@ void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, co
         if (rc < 0 && errno != EINTR) {
             throw std::runtime_error(std::string("poll: ") + core::errno_text(errno));
         }
+        bool backlog = false;  // a source still had frames waiting after its batch
         for (std::size_t i = 0; i < sources.size(); ++i) {
             core::RawFrame frame;
-            for (int k = 0; k < kBatch && sources[i].next(frame) == capture::ReadStatus::Packet;
-                 ++k) {
+            int k = 0;
+            for (; k < kBatch && sources[i].next(frame) == capture::ReadStatus::Packet; ++k) {
                 pipeline.on_frame(frame);
             }
+            backlog = backlog || k == kBatch;
             if (auto c = sources[i].counters()) {
                 pipeline.set_capture_drops(static_cast<std::uint16_t>(i), c->kernel_drops,
                                            c->interface_drops);
             }
         }
-        // A quiet wire must still time out attempts: live packet time is the wall clock.
-        pipeline.tick(app::wall_clock());
+        // A quiet wire must still time out attempts: live packet time is the wall clock. Not
+        // while frames are waiting: under load (a flood) the ring runs behind the clock, and
+        // the replies in it must be seen first; their own timestamps move time on meanwhile.
+        if (!backlog) {
+            pipeline.tick(core::Timestamp{app::wall_clock().usec - kCaptureLatencyUsec});
+        }
         eve.flush();  // whoever tails eve.json sees an alert within one poll interval
         if (std::chrono::steady_clock::now() >= next_save) {
             next_save += kStateInterval;
