@@ -298,8 +298,8 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
 
 /// The sensor's identity for flow ids: its name (sensor.name, by default the host name).
 std::uint64_t sensor_salt(const std::string& name) {
-    return core::hash_bytes(reinterpret_cast<const std::uint8_t*>(name.data()),  // NOLINT
-                            name.size(), 0x5e05) |
+    return core::fnv1a_bytes(reinterpret_cast<const std::uint8_t*>(name.data()),  // NOLINT
+                             name.size(), 0x5e05) |
            1;
 }
 

@@ -18,14 +18,11 @@ constexpr std::size_t kHashedPayloadBytes = 64;
 
 bool DuplicateFilter::seen(const core::DecodedPacket& pkt) noexcept {
     // Everything that identifies the packet end to end, nothing that a hop rewrites.
-    std::uint64_t h = core::hash_bytes(pkt.src.bytes.data(), pkt.src.bytes.size(), pkt.ip_proto);
-    h = core::hash_bytes(pkt.dst.bytes.data(), pkt.dst.bytes.size(), h);
-    const std::array<std::uint32_t, 6> fields{
-        pkt.ip_id, pkt.sport, pkt.dport,
-        pkt.seq,   pkt.ack,   static_cast<std::uint32_t>(pkt.payload.size()) << 8U | pkt.tcp_flags};
-    for (auto f : fields) {
-        h = (h ^ f) * 0x100000001b3ULL;
-    }
+    std::uint64_t h = core::hash_addr(core::hash_addr(pkt.ip_proto, pkt.src), pkt.dst);
+    h = core::hash_word(h, (static_cast<std::uint64_t>(pkt.ip_id) << 32U) |
+                               (static_cast<std::uint64_t>(pkt.sport) << 16U) | pkt.dport);
+    h = core::hash_word(h, (static_cast<std::uint64_t>(pkt.seq) << 32U) | pkt.ack);
+    h = core::hash_word(h, (pkt.payload.size() << 8U) | pkt.tcp_flags);
     const auto head = pkt.payload.first(std::min(pkt.payload.size(), kHashedPayloadBytes));
     h = core::hash_bytes(head.data(), head.size(), h);
     for (const auto& e : ring_) {

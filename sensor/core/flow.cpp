@@ -4,11 +4,11 @@
 namespace printwatch::core {
 
 std::size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
-    std::uint64_t h = hash_bytes(k.lo.bytes.data(), k.lo.bytes.size(), k.proto);
-    h = hash_bytes(k.hi.bytes.data(), k.hi.bytes.size(), h);
-    const std::uint64_t ports = (static_cast<std::uint64_t>(k.lo_port) << 32U) |
-                                (static_cast<std::uint64_t>(k.hi_port) << 16U) | k.vlan;
-    return static_cast<std::size_t>(h ^ (ports * 0x9e3779b97f4a7c15ULL));
+    const std::uint64_t rest = (static_cast<std::uint64_t>(k.lo_port) << 48U) |
+                               (static_cast<std::uint64_t>(k.hi_port) << 32U) |
+                               (static_cast<std::uint64_t>(k.vlan) << 8U) | k.proto;
+    return static_cast<std::size_t>(
+        hash_finish(hash_word(hash_addr(hash_addr(0, k.lo), k.hi), rest)));
 }
 
 const char* to_string(Service s) noexcept {

@@ -150,13 +150,31 @@ std::string Cidr::to_string() const {
     return network.to_string() + "/" + std::to_string(prefix);
 }
 
-std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept {
+std::uint64_t fnv1a_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept {
     std::uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
     for (std::size_t i = 0; i < n; ++i) {
         h ^= p[i];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic): i < n
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept {
+    std::uint64_t h = hash_word(seed, n);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w = 0;
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): i + 8 <= n
+        std::memcpy(&w, p + i, sizeof w);
+        h = hash_word(h, w);
+    }
+    if (i < n) {
+        std::uint64_t w = 0;
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): i < n
+        std::memcpy(&w, p + i, n - i);
+        h = hash_word(h, w);
+    }
+    return hash_finish(h);
 }
 
 }  // namespace printwatch::core

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,8 +24,18 @@ struct IpAddr {
     [[nodiscard]] std::string to_string() const;
     [[nodiscard]] bool is_v4() const noexcept { return family == 4; }
     [[nodiscard]] std::size_t size() const noexcept { return family == 4 ? 4 : 16; }
-    friend bool operator==(const IpAddr&, const IpAddr&) = default;
+    /// Two word compares: the defaulted operator compiled to a memcmp call, and equality is
+    /// what every table probe asks (the flood profile spent a fifth of its time there).
+    friend bool operator==(const IpAddr& a, const IpAddr& b) noexcept {
+        return a.word(0) == b.word(0) && a.word(1) == b.word(1) && a.family == b.family;
+    }
     friend auto operator<=>(const IpAddr&, const IpAddr&) = default;
+    /// The address as two native-order 64-bit words, for hashing and equality.
+    [[nodiscard]] std::uint64_t word(std::size_t i) const noexcept {
+        std::uint64_t w = 0;
+        std::memcpy(&w, bytes.data() + (i * sizeof w), sizeof w);  // NOLINT(*-pointer-arithmetic)
+        return w;
+    }
 };
 
 struct MacAddr {
@@ -45,15 +56,42 @@ struct Cidr {
     [[nodiscard]] std::string to_string() const;
 };
 
-/// FNV-1a over the address bytes; used with a seed by the bounded tables.
+/// A seeded 64-bit hash of a byte string, eight bytes at a time with MurmurHash3's mixing
+/// steps and finaliser (public domain). It replaced a byte-at-a-time FNV-1a that cost a tenth
+/// of the time under a SYN flood, where every packet hashes a new key.
 std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept;
+/// FNV-1a, byte by byte: the flow ids' hash (once per flow), kept so that ids stay what
+/// earlier versions wrote for the same flow.
+std::uint64_t fnv1a_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept;
+/// One step of the same hash over a 64-bit word, for keys made of fixed fields.
+constexpr std::uint64_t hash_word(std::uint64_t h, std::uint64_t w) noexcept {
+    w *= 0x87c37b91114253d5ULL;
+    w = (w << 31U) | (w >> 33U);
+    w *= 0x4cf5ad432745937fULL;
+    h ^= w;
+    h = (h << 27U) | (h >> 37U);
+    return (h * 5U) + 0x52dce729U;
+}
+/// MurmurHash3's 64-bit finaliser: every input bit reaches every output bit.
+constexpr std::uint64_t hash_finish(std::uint64_t h) noexcept {
+    h ^= h >> 33U;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33U;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33U;
+    return h;
+}
+/// An address folded into a running hash.
+inline std::uint64_t hash_addr(std::uint64_t h, const IpAddr& a) noexcept {
+    return hash_word(hash_word(hash_word(h, a.word(0)), a.word(1)), a.family);
+}
 
 }  // namespace printwatch::core
 
 template <>
 struct std::hash<printwatch::core::IpAddr> {
     std::size_t operator()(const printwatch::core::IpAddr& a) const noexcept {
-        return printwatch::core::hash_bytes(a.bytes.data(), a.bytes.size(), a.family);
+        return printwatch::core::hash_finish(printwatch::core::hash_addr(0, a));
     }
 };
 template <>

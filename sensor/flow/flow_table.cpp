@@ -63,7 +63,7 @@ std::uint64_t flow_id(const core::DecodedPacket& pkt, bool from_client, std::uin
     for (std::size_t i = 0; i < 8; ++i) {
         buf.at(37 + i) = static_cast<std::uint8_t>(us >> (8 * i));
     }
-    std::uint64_t h = core::hash_bytes(buf.data(), buf.size(), salt ^ client.family);
+    std::uint64_t h = core::fnv1a_bytes(buf.data(), buf.size(), salt ^ client.family);
     // splitmix64's finaliser: FNV-1a alone leaves the high bits weak.
     h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
     h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
@@ -199,12 +199,12 @@ core::Flow* FlowTable::find_quoted(const core::DecodedPacket& pkt) {
 void FlowTable::expire(Timestamp now) {
     now_ = std::max(now_, now);
     for (;;) {
-        auto [key, f] = table_.oldest();
+        Flow* f = table_.oldest().second;
         if (f == nullptr || now - f->last_seen <= idle_timeout(*f)) {
             break;
         }
         handler_.on_flow_end(*f, EndReason::Timeout, now);
-        table_.erase(*key);
+        table_.erase_oldest();
     }
     stats_.set(active_, static_cast<double>(table_.size()));
 }
@@ -212,12 +212,12 @@ void FlowTable::expire(Timestamp now) {
 void FlowTable::end_all(Timestamp now) {
     // Oldest first, so end-of-run output follows flow age, not hash order.
     for (;;) {
-        auto [key, f] = table_.oldest();
+        Flow* f = table_.oldest().second;
         if (f == nullptr) {
             break;
         }
         handler_.on_flow_end(*f, EndReason::Shutdown, now);
-        table_.erase(*key);
+        table_.erase_oldest();
     }
     stats_.set(active_, 0);
 }

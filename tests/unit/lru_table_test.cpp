@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// LruTable against a plain model (a recency list and a map) over long random churn, with a
+// hash that piles keys into a few cells so that probe runs wrap and deletions shift cells back.
+#include "core/lru_table.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace {
+using printwatch::core::LruTable;
+
+struct Clumped {  // 16 home cells for all keys: long runs, wrap-around at the index's end
+    std::size_t operator()(std::uint32_t k) const noexcept { return k % 16U; }
+};
+
+template <class Hash>
+void churn(std::size_t capacity, std::uint32_t key_space, int ops, std::uint64_t seed) {
+    LruTable<std::uint32_t, std::uint64_t, Hash> table(capacity, seed);
+    std::list<std::uint32_t> recency;  // front: most recent
+    std::map<std::uint32_t, std::pair<std::uint64_t, std::list<std::uint32_t>::iterator>> model;
+    std::mt19937 rng(static_cast<std::uint32_t>(seed));
+    std::vector<std::uint32_t> evicted;
+    for (int i = 0; i < ops; ++i) {
+        const std::uint32_t key = rng() % key_space;
+        const auto op = rng() % 4U;
+        auto it = model.find(key);
+        if (op == 0) {  // touch or insert
+            if (it != model.end()) {
+                auto* v = table.touch(key);
+                REQUIRE(v != nullptr);
+                REQUIRE(*v == it->second.first);
+                recency.erase(it->second.second);
+                recency.push_front(key);
+                it->second.second = recency.begin();
+            } else {
+                REQUIRE(table.touch(key) == nullptr);
+                evicted.clear();
+                table.insert(key, [&](const std::uint32_t& k, std::uint64_t&) { evicted.push_back(k); }) =
+                    std::uint64_t{key} * 3U + 1U;
+                if (model.size() == capacity) {
+                    REQUIRE(evicted.size() == 1);
+                    REQUIRE(evicted[0] == recency.back());
+                    model.erase(recency.back());
+                    recency.pop_back();
+                } else {
+                    REQUIRE(evicted.empty());
+                }
+                recency.push_front(key);
+                model[key] = {std::uint64_t{key} * 3U + 1U, recency.begin()};
+            }
+        } else if (op == 1) {  // erase
+            table.erase(key);
+            if (it != model.end()) {
+                recency.erase(it->second.second);
+                model.erase(it);
+            }
+        } else {  // find, without changing recency
+            auto* v = table.find(key);
+            REQUIRE((v != nullptr) == (it != model.end()));
+            if (v != nullptr) {
+                REQUIRE(*v == it->second.first);
+            }
+        }
+        REQUIRE(table.size() == model.size());
+    }
+    std::vector<std::uint32_t> order;
+    table.for_each([&](const std::uint32_t& k, std::uint64_t&) { order.push_back(k); });
+    REQUIRE(order == std::vector<std::uint32_t>(recency.begin(), recency.end()));
+    if (!recency.empty()) {
+        REQUIRE(*table.oldest().first == recency.back());
+    }
+}
+}  // namespace
+
+TEST_CASE("LruTable equals a recency-list model under churn", "[lru]") {
+    churn<std::hash<std::uint32_t>>(64, 200, 50'000, 1);
+    churn<std::hash<std::uint32_t>>(1000, 1500, 50'000, 2);
+}
+
+TEST_CASE("LruTable stays right when keys pile into a few cells", "[lru]") {
+    churn<Clumped>(40, 120, 50'000, 3);  // 128 cells, runs cover most of the index and wrap
+    churn<Clumped>(7, 30, 20'000, 4);
+}
+
+TEST_CASE("LruTable of capacity one replaces its entry", "[lru]") {
+    churn<std::hash<std::uint32_t>>(1, 5, 5'000, 5);
+}
+
+TEST_CASE("LruTable clear and erase_oldest", "[lru]") {
+    LruTable<std::uint32_t, int> t(8);
+    for (std::uint32_t k = 0; k < 8; ++k) {
+        t.insert(k) = static_cast<int>(k);
+    }
+    t.touch(0);
+    t.erase_oldest();  // 1 is now the least recent
+    REQUIRE(t.find(1) == nullptr);
+    REQUIRE(t.size() == 7);
+    REQUIRE(*t.oldest().first == 2);
+    t.clear();
+    REQUIRE(t.size() == 0);
+    REQUIRE(t.oldest().first == nullptr);
+    for (std::uint32_t k = 0; k < 8; ++k) {
+        REQUIRE(t.find(k) == nullptr);
+    }
+    for (std::uint32_t k = 100; k < 108; ++k) {
+        t.insert(k) = static_cast<int>(k);
+    }
+    REQUIRE(t.size() == 8);
+    REQUIRE(*t.find(104) == 104);
+}
