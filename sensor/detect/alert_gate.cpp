@@ -19,10 +19,11 @@ constexpr std::uint32_t kMinLanePerSource = 8;
 }  // namespace
 
 std::size_t SuppressKeyHash::operator()(const SuppressKey& k) const noexcept {
-    std::uint64_t h = core::hash_bytes(k.client.bytes.data(), k.client.bytes.size(), k.sid);
-    h = core::hash_bytes(k.printer.bytes.data(), k.printer.bytes.size(), h);
-    return static_cast<std::size_t>(h ^ (static_cast<std::uint64_t>(k.service) << 8U) ^ k.outcome ^
-                                    (k.detail * 0x9e3779b97f4a7c15ULL));
+    const std::uint64_t small = (static_cast<std::uint64_t>(k.sid) << 16U) |
+                                (static_cast<std::uint64_t>(k.service) << 8U) | k.outcome;
+    return static_cast<std::size_t>(core::hash_finish(core::hash_word(
+        core::hash_word(core::hash_addr(core::hash_addr(0, k.client), k.printer), small),
+        k.detail)));
 }
 
 AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
@@ -35,33 +36,33 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
                                       "Alerts not written (suppression window or alert budget)",
                                       core::MetricType::Counter)),
       last_(limits.clients),
-      alerted_(limits.clients) {
+      alerted_(limits.clients),
+      flood_sources_(kMaxFloodSources) {
     // Register every kind up front so dashboards see zeros rather than missing series.
     for (const auto& sig : all_signatures()) {
-        emitted_series(sig.kind);
+        kind_entry(sig.kind);
     }
 }
 
-core::SeriesId AlertGate::emitted_series(std::string_view kind) {
-    auto it = series_.find(kind);
-    if (it == series_.end()) {
-        const core::Labels labels{{"kind", std::string(kind)}};
-        it = series_
-                 .emplace(std::string(kind),
-                          std::make_pair(stats_.series(emitted_family_, labels),
-                                         stats_.series(suppressed_family_, labels)))
-                 .first;
+AlertGate::KindEntry& AlertGate::kind_entry(std::string_view kind) {
+    if (last_kind_ < kinds_.size() && kinds_[last_kind_].name == kind) {
+        return kinds_[last_kind_];
     }
-    return it->second.first;
-}
-
-core::SeriesId AlertGate::suppressed_series(std::string_view kind) {
-    emitted_series(kind);
-    return series_.find(kind)->second.second;
+    for (std::size_t i = 0; i < kinds_.size(); ++i) {
+        if (kinds_[i].name == kind) {
+            last_kind_ = i;
+            return kinds_[i];
+        }
+    }
+    const core::Labels labels{{"kind", std::string(kind)}};
+    kinds_.push_back(KindEntry{std::string(kind), stats_.series(emitted_family_, labels),
+                               stats_.series(suppressed_family_, labels)});
+    last_kind_ = kinds_.size() - 1;
+    return kinds_.back();
 }
 
 void AlertGate::count_emitted(std::string_view kind) {
-    stats_.add(emitted_series(kind));
+    stats_.add(kind_entry(kind).emitted);
 }
 
 void AlertGate::start_minute(std::int64_t minute) noexcept {
@@ -73,8 +74,9 @@ void AlertGate::start_minute(std::int64_t minute) noexcept {
 bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
                       core::Timestamp ts) {
     core::Timestamp* last = last_.touch(key);
+    KindEntry& entry = kind_entry(kind);
     if (last != nullptr && ts - *last < alerts_.suppress) {
-        stats_.add(suppressed_series(kind));
+        stats_.add(entry.suppressed);
         return false;
     }
     const std::int64_t minute = ts.usec / kMinuteUsec;
@@ -94,13 +96,13 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
     const bool lane = !within_budget && src != nullptr && last == nullptr &&
                       src->lane < lane_per_source && lane_in_minute_ < budget;
     if (!within_budget && !lane) {
-        stats_.add(suppressed_series(kind));
+        stats_.add(entry.suppressed);
         ++flood_suppressed_;
-        ++flood_by_kind_[std::string(kind)];
-        if (auto it = flood_sources_.find(source); it != flood_sources_.end()) {
-            ++it->second;
-        } else if (flood_sources_.size() < kMaxFloodSources) {
-            flood_sources_.emplace(source, 1);
+        ++entry.flood;
+        if (auto* n = flood_sources_.find(source); n != nullptr) {
+            ++*n;
+        } else if (flood_sources_.size() < flood_sources_.capacity()) {
+            flood_sources_.insert(source) = 1;
         }
         return false;
     }
@@ -119,7 +121,7 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
         src = &alerted_.insert(source);
     }
     src->minute = minute;
-    stats_.add(emitted_series(kind));
+    stats_.add(entry.emitted);
     return true;
 }
 
@@ -133,11 +135,21 @@ std::optional<FloodSummary> AlertGate::roll(core::Timestamp now, bool final) {
         FloodSummary s;
         s.minute_start = core::Timestamp{minute_ * kMinuteUsec};
         s.suppressed = flood_suppressed_;
-        for (const auto& [kind, n] : flood_by_kind_) {
-            s.by_kind.emplace_back(kind, n);
+        std::vector<const KindEntry*> flooded;
+        for (const auto& k : kinds_) {
+            if (k.flood > 0) {
+                flooded.push_back(&k);
+            }
         }
-        std::vector<std::pair<core::IpAddr, std::uint64_t>> ranked(flood_sources_.begin(),
-                                                                   flood_sources_.end());
+        std::sort(flooded.begin(), flooded.end(),
+                  [](const KindEntry* a, const KindEntry* b) { return a->name < b->name; });
+        for (const auto* k : flooded) {
+            s.by_kind.emplace_back(k->name, k->flood);
+        }
+        std::vector<std::pair<core::IpAddr, std::uint64_t>> ranked;
+        ranked.reserve(flood_sources_.size());
+        flood_sources_.for_each(
+            [&](const core::IpAddr& ip, std::uint64_t n) { ranked.emplace_back(ip, n); });
         // Highest count first; ties by address so the output is deterministic.
         std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
             return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -150,7 +162,9 @@ std::optional<FloodSummary> AlertGate::roll(core::Timestamp now, bool final) {
     }
     start_minute(minute);
     flood_suppressed_ = 0;
-    flood_by_kind_.clear();
+    for (auto& k : kinds_) {
+        k.flood = 0;
+    }
     flood_sources_.clear();
     return out;
 }

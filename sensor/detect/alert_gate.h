@@ -22,10 +22,10 @@
 #include "core/value.h"
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace printwatch::detect {
 
@@ -69,14 +69,22 @@ class AlertGate {
   private:
     /// A new minute of the budget: its counts start again.
     void start_minute(std::int64_t minute) noexcept;
-    core::SeriesId emitted_series(std::string_view kind);
-    core::SeriesId suppressed_series(std::string_view kind);
+    /// A kind's series and flood count. Kinds are few (one per signature), so a vector, with
+    /// the last kind asked for remembered: under a flood it is the same kind every time.
+    struct KindEntry {
+        std::string name;
+        core::SeriesId emitted;
+        core::SeriesId suppressed;
+        std::uint64_t flood = 0;  // suppressed by the budget in the current minute
+    };
+    KindEntry& kind_entry(std::string_view kind);
 
     core::AlertsConfig alerts_;
     core::Stats& stats_;
     core::FamilyId emitted_family_;
     core::FamilyId suppressed_family_;
-    std::map<std::string, std::pair<core::SeriesId, core::SeriesId>, std::less<>> series_;
+    std::vector<KindEntry> kinds_;
+    std::size_t last_kind_ = 0;
     /// Written alerts only: a dropped alert must not suppress the next one of its key.
     core::LruTable<SuppressKey, core::Timestamp, SuppressKeyHash> last_;
     struct SourceMinute {
@@ -89,8 +97,9 @@ class AlertGate {
     std::int64_t minute_ = INT64_MIN;
     std::uint32_t in_minute_ = 0;
     std::uint64_t flood_suppressed_ = 0;
-    std::map<std::string, std::uint64_t, std::less<>> flood_by_kind_;
-    std::map<core::IpAddr, std::uint64_t> flood_sources_;  // capped: see kMaxFloodSources
+    /// The current minute's budget-suppressed alerts per source, for its top sources: the
+    /// first kMaxFloodSources sources of the minute, cleared when it ends.
+    core::LruTable<core::IpAddr, std::uint64_t> flood_sources_;
 };
 
 }  // namespace printwatch::detect

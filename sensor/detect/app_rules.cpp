@@ -65,7 +65,8 @@ void Detector::app_alert(Flow& flow, std::uint32_t sid, std::string_view detail,
     }
     SuppressKey key{sid, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
                     0,   hash(detail)};
-    alert(&flow, sid, key, flow.client, std::move(details), ts, app_proto);
+    alert(
+        &flow, sid, key, flow.client, [&] { return std::move(details); }, ts, app_proto);
 }
 
 void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {

@@ -137,7 +137,7 @@ core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
 }
 
 void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key,
-                     const core::IpAddr& source, Object details, Timestamp ts,
+                     const core::IpAddr& source, core::FunctionRef<Object()> details, Timestamp ts,
                      std::string_view app_proto) {
     const auto& sig = signature(sid);
     if (!gate_.admit(key, sig.kind, source, ts)) {
@@ -157,7 +157,7 @@ void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key
     e.severity = sig.severity;
     e.body_key = "printwatch";
     e.body.emplace_back("kind", std::string(sig.kind));
-    for (auto& kv : details) {
+    for (auto& kv : details()) {
         e.body.push_back(std::move(kv));
     }
     sink_.write(e);
@@ -209,22 +209,36 @@ bool Detector::check_unknown_client(Flow& flow, Timestamp ts) {
     if (trusted(flow)) {
         return true;
     }
-    Object details{{"service", core::to_string(flow.service)}};
-    details.emplace_back("client_mac",
-                         flow.has_mac ? core::Value(flow.client_mac.to_string()) : core::Value());
-    if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
-        details.emplace_back("printer", p->name);
-    }
     alert(
         &flow, sid::kUnknownClient,
         {sid::kUnknownClient, flow.client, flow.server, static_cast<std::uint8_t>(flow.service), 0},
-        flow.client, std::move(details), ts);
+        flow.client,
+        [&] {
+            Object details{{"service", core::to_string(flow.service)}};
+            details.emplace_back("client_mac", flow.has_mac
+                                                   ? core::Value(flow.client_mac.to_string())
+                                                   : core::Value());
+            if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
+                details.emplace_back("printer", p->name);
+            }
+            return details;
+        },
+        ts);
     return false;
 }
 
 void Detector::start_attempt(Flow& flow, Timestamp ts) {
     flow.attempt = AttemptState::Pending;
     flow.attempt_ts = ts;
+    // An entry outlives its flow when the flow ends first (evicted under a flood, say): at
+    // 500 k SYNs/s that is millions within attempt_timeout. Past twice the flow table, drop
+    // the entries whose attempt is gone: at most one per live flow remains, so this bounds the
+    // queue by limits.flows at O(1) amortised.
+    if (pending_.size() >= 2 * static_cast<std::size_t>(config_->limits.flows)) {
+        pending_.remove_if([](const Pending& p) {
+            return p.flow->id != p.id || p.flow->attempt != AttemptState::Pending;
+        });
+    }
     pending_.push_back({ts + config_->alerts.attempt_timeout, &flow, flow.id});
 }
 
@@ -260,13 +274,15 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
     }
     const auto v = scans_.record(flow.client, flow.server, flow.server_port, pkt.ts);
     if (v.fired) {
-        core::Array ports(v.port_list.begin(), v.port_list.end());
-        Object details{{"ports", std::move(ports)},
-                       {"distinct_ports", v.ports},
-                       {"distinct_hosts", v.hosts},
-                       {"window_seconds", config_->alerts.scan.window.usec / 1'000'000}};
-        alert(&flow, sid::kScan, {sid::kScan, flow.client, {}, 0, 0}, flow.client,
-              std::move(details), pkt.ts);
+        alert(
+            &flow, sid::kScan, {sid::kScan, flow.client, {}, 0, 0}, flow.client,
+            [&] {
+                return Object{{"ports", core::Array(v.port_list.begin(), v.port_list.end())},
+                              {"distinct_ports", v.ports},
+                              {"distinct_hosts", v.hosts},
+                              {"window_seconds", config_->alerts.scan.window.usec / 1'000'000}};
+            },
+            pkt.ts);
     }
 }
 
@@ -313,19 +329,24 @@ void Detector::settle(Flow& flow, AttemptState outcome, Timestamp ts) {
         }
         stats_.set(p->last_attempt, core::to_seconds(flow.attempt_ts));
     }
-    Object details{{"outcome", outcome_name(outcome)},
-                   {"service", core::to_string(flow.service)},
-                   {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
-    if (outcome == AttemptState::Refused) {
-        details.emplace_back("refused_by", std::string(flow.refused_by));
-    }
-    if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
-        details.emplace_back("printer", p->name);
-    }
-    alert(&flow, sid::kInboundAttempt,
-          {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
-           static_cast<std::uint8_t>(outcome)},
-          flow.client, std::move(details), ts);
+    alert(
+        &flow, sid::kInboundAttempt,
+        {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
+         static_cast<std::uint8_t>(outcome)},
+        flow.client,
+        [&] {
+            Object details{{"outcome", outcome_name(outcome)},
+                           {"service", core::to_string(flow.service)},
+                           {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
+            if (outcome == AttemptState::Refused) {
+                details.emplace_back("refused_by", std::string(flow.refused_by));
+            }
+            if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
+                details.emplace_back("printer", p->name);
+            }
+            return details;
+        },
+        ts);
     if (outcome == AttemptState::Accepted) {
         mark_exposed(flow, ts);
     }
@@ -348,13 +369,17 @@ void Detector::mark_exposed(Flow& flow, Timestamp ts) {
         stats_.set(series, 1);
         p->exposed_at[flow.service] = ts;
     }
-    Object details{{"service", core::to_string(flow.service)}};
-    if (p != nullptr && !p->name.empty()) {
-        details.emplace_back("printer", p->name);
-    }
-    alert(&flow, sid::kExposed,
-          {sid::kExposed, {}, flow.server, static_cast<std::uint8_t>(flow.service), 0}, flow.client,
-          std::move(details), ts);
+    alert(
+        &flow, sid::kExposed,
+        {sid::kExposed, {}, flow.server, static_cast<std::uint8_t>(flow.service), 0}, flow.client,
+        [&] {
+            Object details{{"service", core::to_string(flow.service)}};
+            if (p != nullptr && !p->name.empty()) {
+                details.emplace_back("printer", p->name);
+            }
+            return details;
+        },
+        ts);
 }
 
 void Detector::learn_printer(const Flow& flow, bool client_side, std::string_view model,

@@ -9,14 +9,15 @@
 #include "core/dissector.h"
 #include "core/event.h"
 #include "core/flow.h"
+#include "core/function_ref.h"
 #include "core/packet.h"
 #include "core/ports.h"
+#include "core/ring_queue.h"
 #include "core/stats.h"
 #include "inventory.h"
 #include "scan_tracker.h"
 
 #include <array>
-#include <deque>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,10 +89,12 @@ class Detector {
 
     core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
                               std::string_view event_type) const;
-    /// Writes an alert unless the gate suppresses it.
+    /// Writes an alert unless the gate suppresses it. `details` builds the alert's fields and
+    /// runs only for an alert that is written: under a flood nearly all are suppressed, and
+    /// building their strings was a tenth of the time.
     void alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
-               const core::IpAddr& source, core::Object details, core::Timestamp ts,
-               std::string_view app_proto = {});
+               const core::IpAddr& source, core::FunctionRef<core::Object()> details,
+               core::Timestamp ts, std::string_view app_proto = {});
     void write_printer_record(const PrinterRecord& p, core::Timestamp ts);
     void write_flood_summary(const FloodSummary& s, core::Timestamp ts);
     core::SeriesId attempt_series(core::Service s, core::AttemptState outcome);
@@ -104,7 +107,7 @@ class Detector {
     ScanTracker scans_;
     Inventory inventory_;
     const core::PortMap& ports_;  // the pipeline's, rebuilt there on reload
-    std::deque<Pending> pending_;
+    core::RingQueue<Pending> pending_;
     bool started_ = false;
     core::Timestamp now_;
     core::Timestamp next_minute_;

@@ -11,12 +11,12 @@ ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsCon
 namespace {
 /// Refreshes `key` in a window list, dropping entries older than the window; keeps at most
 /// `cap` entries (the oldest go first). Returns the number of entries inside the window.
-template <class Entry, class Match>
-std::uint32_t refresh(std::vector<Entry>& list, Match match, Entry fresh, core::Timestamp ts,
+template <class List, class Entry, class Match>
+std::uint32_t refresh(List& list, Match match, Entry fresh, core::Timestamp ts,
                       core::Duration window, std::size_t cap) {
-    std::erase_if(list, [&](const Entry& e) { return ts - e.ts > window || match(e); });
+    list.erase_if([&](const Entry& e) { return ts - e.ts > window || match(e); });
     if (list.size() >= cap) {
-        list.erase(list.begin());
+        list.erase_oldest();
     }
     list.push_back(fresh);
     return static_cast<std::uint32_t>(list.size());
@@ -40,9 +40,7 @@ ScanVerdict ScanTracker::record(const core::IpAddr& source, const core::IpAddr& 
         scan_.window, host_cap);
     v.fired = v.ports >= scan_.ports || v.hosts >= scan_.hosts;
     if (v.fired) {
-        for (const auto& p : s->ports) {
-            v.port_list.push_back(p.port);
-        }
+        s->ports.for_each([&](const PortSeen& p) { v.port_list.push_back(p.port); });
         std::sort(v.port_list.begin(), v.port_list.end());
     }
     return v;

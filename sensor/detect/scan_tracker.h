@@ -8,6 +8,8 @@
 #include "core/lru_table.h"
 #include "core/net.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -38,9 +40,68 @@ class ScanTracker {
         core::IpAddr host;
         core::Timestamp ts;
     };
+    /// A window list that keeps its first kInline entries in place and moves to the heap only
+    /// beyond them: nearly every source of a spoofed flood is seen once, and two heap blocks
+    /// per source were two allocations per flood packet.
+    template <class Entry>
+    class WindowList {
+      public:
+        template <class Drop>
+        void erase_if(Drop drop) {
+            if (!heap_.empty()) {
+                std::erase_if(heap_, drop);
+                return;
+            }
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < inline_size_; ++i) {
+                if (!drop(inline_.at(i))) {
+                    inline_.at(kept++) = inline_.at(i);
+                }
+            }
+            inline_size_ = static_cast<std::uint8_t>(kept);
+        }
+        void erase_oldest() {
+            if (!heap_.empty()) {
+                heap_.erase(heap_.begin());
+                return;
+            }
+            if (inline_size_ > 0) {
+                std::move(inline_.begin() + 1, inline_.begin() + inline_size_, inline_.begin());
+                --inline_size_;
+            }
+        }
+        void push_back(const Entry& e) {
+            if (heap_.empty() && inline_size_ < kInline) {
+                inline_.at(inline_size_++) = e;
+                return;
+            }
+            if (heap_.empty()) {
+                heap_.assign(inline_.begin(), inline_.begin() + inline_size_);
+                inline_size_ = 0;
+            }
+            heap_.push_back(e);
+        }
+        [[nodiscard]] std::size_t size() const noexcept {
+            return heap_.empty() ? inline_size_ : heap_.size();
+        }
+        template <class Fn>
+        void for_each(Fn fn) const {
+            if (!heap_.empty()) {
+                std::for_each(heap_.begin(), heap_.end(), fn);
+            } else {
+                std::for_each(inline_.begin(), inline_.begin() + inline_size_, fn);
+            }
+        }
+
+      private:
+        static constexpr std::size_t kInline = 2;
+        std::array<Entry, kInline> inline_{};
+        std::uint8_t inline_size_ = 0;
+        std::vector<Entry> heap_;
+    };
     struct Source {
-        std::vector<PortSeen> ports;
-        std::vector<HostSeen> hosts;
+        WindowList<PortSeen> ports;
+        WindowList<HostSeen> hosts;
     };
 
     core::ScanConfig scan_;
