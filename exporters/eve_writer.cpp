@@ -30,8 +30,13 @@ void key(std::string& out, std::string_view k) {
 std::string serialize(const core::EveEvent& e, std::string_view host) {
     std::string out;
     out.reserve(512);
+    serialize_into(out, e, host);
+    return out;
+}
+
+void serialize_into(std::string& out, const core::EveEvent& e, std::string_view host) {
     out.append("{\"timestamp\":");
-    append_json_string(out, core::format_iso8601(e.ts));
+    append_json_string(out, core::iso8601(e.ts).view());
     if (e.flow_id != 0) {
         key(out, "flow_id");
         out.append(std::to_string(e.flow_id));
@@ -66,7 +71,8 @@ std::string serialize(const core::EveEvent& e, std::string_view host) {
         key(out, "proto");
         append_json_string(out, t.proto == 6 ? "TCP" : t.proto == 17 ? "UDP" : "IP");
         key(out, "community_id");
-        append_json_string(out, community_id_v1(t.src, t.sport, t.dst, t.dport, t.proto));
+        const auto id = community_id(t.src, t.sport, t.dst, t.dport, t.proto);
+        append_json_string(out, std::string_view(id.data(), id.size()));
     }
     if (!e.app_proto.empty()) {
         key(out, "app_proto");
@@ -89,7 +95,7 @@ std::string serialize(const core::EveEvent& e, std::string_view host) {
     }
     if (!e.body_key.empty()) {
         key(out, e.body_key);
-        append_json(out, core::Value(e.body));
+        append_json(out, e.body);
     }
     if (!host.empty()) {
         key(out, "host");
@@ -100,7 +106,6 @@ std::string serialize(const core::EveEvent& e, std::string_view host) {
         append_json_string(out, e.pcap_filename);
     }
     out.push_back('}');
-    return out;
 }
 
 EveFileSink::EveFileSink(std::string path, core::Stats& stats, StatusFn status, std::string host)
@@ -146,7 +151,8 @@ void EveFileSink::close_file() {
 }
 
 void EveFileSink::write(const core::EveEvent& event) {
-    line_ = serialize(event, host_);
+    line_.clear();  // keeps its capacity: no allocation per record
+    serialize_into(line_, event, host_);
     line_.push_back('\n');
     if (buffer_.size() + line_.size() > kMaxBuffered) {
         ++lost_;  // writes are failing and the buffer is full: this whole record is lost

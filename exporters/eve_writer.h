@@ -18,6 +18,8 @@ namespace printwatch::exporters {
 /// `host` is the sensor's name (sensor.name), written as Suricata writes its sensor-name: near
 /// the end, before pcap_filename; empty leaves it out.
 std::string serialize(const core::EveEvent& event, std::string_view host = {});
+/// The same, appended to `out` (whose capacity a caller reuses from record to record).
+void serialize_into(std::string& out, const core::EveEvent& event, std::string_view host = {});
 
 /// Writes whole EVE lines, or none. Records wait in a bounded buffer of whole lines; when the
 /// disk is full (or any write fails) the unwritten bytes stay buffered and are retried at the

@@ -128,6 +128,21 @@ std::string sanitize_text(std::string_view s, std::string_view extra, std::size_
     return out;
 }
 
+void append_json(std::string& out, const core::Object& o) {
+    out.push_back('{');
+    bool first = true;
+    for (const auto& [k, val] : o) {
+        if (!first) {
+            out.push_back(',');
+        }
+        first = false;
+        append_json_string(out, k);
+        out.push_back(':');
+        append_json(out, val);
+    }
+    out.push_back('}');
+}
+
 void append_json(std::string& out, const core::Value& v) {
     struct Visitor {
         std::string& out;
@@ -155,20 +170,7 @@ void append_json(std::string& out, const core::Value& v) {
             }
             out.push_back(']');
         }
-        void operator()(const core::Object& o) const {
-            out.push_back('{');
-            bool first = true;
-            for (const auto& [k, val] : o) {
-                if (!first) {
-                    out.push_back(',');
-                }
-                first = false;
-                append_json_string(out, k);
-                out.push_back(':');
-                append_json(out, val);
-            }
-            out.push_back('}');
-        }
+        void operator()(const core::Object& o) const { append_json(out, o); }
     };
     std::visit(Visitor{out}, v.v);
 }

@@ -20,6 +20,8 @@ void append_json_string(std::string& out, std::string_view s, std::size_t cap = 
 
 /// Appends a Value as compact JSON, keys in insertion order.
 void append_json(std::string& out, const core::Value& v);
+/// An object in place, without wrapping (copying) it in a Value first.
+void append_json(std::string& out, const core::Object& o);
 
 /// Printable, single-line ASCII rendering of untrusted text for syslog messages: the same
 /// escaping rules without the quotes; `extra` characters are backslash-escaped too.

@@ -6,6 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <vector>
+
 using namespace printwatch;  // NOLINT(google-build-using-namespace)
 
 namespace {
@@ -95,4 +101,30 @@ TEST_CASE("Metrics text format: HELP, TYPE, escaped labels", "[metrics]") {
           "# HELP printwatch_gauge A gauge\n"
           "# TYPE printwatch_gauge gauge\n"
           "printwatch_gauge 1467725385.329792\n");
+}
+
+TEST_CASE("iso8601 equals libc's gmtime text over the years 0001-9999", "[timestamp]") {
+    std::mt19937_64 rng(7);
+    // 0001-01-01 .. 9999-12-31 in seconds since the epoch, plus the edges and leap days.
+    constexpr std::int64_t kFirst = -62'135'596'800;
+    constexpr std::int64_t kLast = 253'402'300'799;
+    std::vector<std::int64_t> secs{0, -1, 951'782'400, 1'700'000'000, kFirst, kLast, 68'169'600};
+    for (int i = 0; i < 200'000; ++i) {
+        secs.push_back(
+            kFirst + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(kLast - kFirst)));
+    }
+    for (const auto s : secs) {
+        const auto frac = static_cast<std::int64_t>(rng() % 1'000'000);
+        const auto usec = (s * 1'000'000) + frac;
+        const auto tt = static_cast<std::time_t>(s);
+        std::tm tm{};
+        gmtime_r(&tt, &tm);
+        std::array<char, 48> want{};
+        const int n =
+            std::snprintf(want.data(), want.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000",
+                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                          tm.tm_sec, static_cast<long long>(frac));
+        const auto got = printwatch::core::iso8601(printwatch::core::Timestamp{usec});
+        REQUIRE(got.view() == std::string_view(want.data(), static_cast<std::size_t>(n)));
+    }
 }

@@ -40,8 +40,9 @@ void churn(std::size_t capacity, std::uint32_t key_space, int ops, std::uint64_t
             } else {
                 REQUIRE(table.touch(key) == nullptr);
                 evicted.clear();
-                table.insert(key, [&](const std::uint32_t& k, std::uint64_t&) { evicted.push_back(k); }) =
-                    std::uint64_t{key} * 3U + 1U;
+                table.insert(key, [&](const std::uint32_t& k, std::uint64_t&) {
+                    evicted.push_back(k);
+                }) = std::uint64_t{key} * 3U + 1U;
                 if (model.size() == capacity) {
                     REQUIRE(evicted.size() == 1);
                     REQUIRE(evicted[0] == recency.back());
