@@ -105,6 +105,7 @@ struct Flow {
 
     // Application layer (flow/), allocated only for flows on printer ports or probed content
     std::unique_ptr<FlowAppSlot> app;
+    bool app_rejected = false;   // its content matched no dissector: never probed again
     std::string_view app_proto;  // static literal once a dissector is confirmed
 };
 

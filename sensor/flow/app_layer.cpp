@@ -25,8 +25,11 @@ struct AppState final : core::FlowAppSlot {
 /// flows at once, far more than real printer traffic needs.
 constexpr std::size_t kBudgetFlows = 1024;
 
-/// Marks a flow whose content matched no dissector, so it is never probed again.
-struct NoApp final : core::FlowAppSlot {};
+/// A flow's app state. Only this file sets Flow::app, always to an AppState, so a static cast
+/// (no dynamic_cast per packet).
+AppState* app_state(core::Flow& flow) noexcept {
+    return static_cast<AppState*>(flow.app.get());  // NOLINT(*-static-cast-downcast): see above
+}
 
 }  // namespace
 
@@ -78,7 +81,7 @@ const core::DissectorInfo* AppLayer::select(const core::Flow& flow, core::Bytes 
 
 core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
                                     const core::DecodedPacket& pkt) {
-    if (flow.app != nullptr || pkt.payload.empty()) {
+    if (flow.app != nullptr || flow.app_rejected || pkt.payload.empty()) {
         return nullptr;  // already rejected, or nothing to look at yet
     }
     if (flow.service == core::Service::None && !all_traffic_) {
@@ -93,7 +96,7 @@ core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
             if (flow.service != core::Service::None) {
                 stats_.add(detached_);
             }
-            flow.app = std::make_unique<NoApp>();
+            flow.app_rejected = true;  // a flag, not a marker object: no allocation per flow
         }
         return nullptr;
     }
@@ -113,12 +116,12 @@ core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
 void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPacket& pkt,
                          core::AppEventSink& sink) {
     const bool tcp = flow.proto == core::ip_proto::kTcp;
-    auto* state = dynamic_cast<AppState*>(flow.app.get());
+    auto* state = app_state(flow);
     if (state == nullptr) {
-        state = dynamic_cast<AppState*>(attach(flow, dir, pkt));
-        if (state == nullptr) {
+        if (attach(flow, dir, pkt) == nullptr) {
             return;
         }
+        state = app_state(flow);
     }
     if (state->dissector->detached()) {
         return;
@@ -150,7 +153,7 @@ void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPac
 }
 
 void AppLayer::on_flow_end(core::Flow& flow, core::AppEventSink& sink) {
-    auto* state = dynamic_cast<AppState*>(flow.app.get());
+    auto* state = app_state(flow);
     if (state == nullptr || state->dissector->detached()) {
         return;
     }
