@@ -259,6 +259,7 @@ constexpr std::array kStatsFields{
     StatsField{"printwatch_printers_known", "inventory", "printers", Shape::Value},
     StatsField{"printwatch_clients_known", "inventory", "clients", Shape::Value},
     StatsField{"printwatch_table_full_total", "inventory", "refused_by_table", Shape::Rows},
+    StatsField{"printwatch_table_evictions_total", "inventory", "evicted_by_table", Shape::Rows},
     StatsField{"printwatch_printer_exposed", "printers", "exposed", Shape::Rows},
     StatsField{"printwatch_printer_last_inbound_attempt_timestamp_seconds", "printers",
                "last_inbound_attempt", Shape::Rows},

@@ -78,4 +78,15 @@ double Stats::value(const std::string& family_name, const Labels& labels) const 
     return found;
 }
 
+FamilyId table_full_family(Stats& stats) {
+    return stats.family("printwatch_table_full_total",
+                        "Entries refused because a bounded table was full", MetricType::Counter);
+}
+
+FamilyId table_evictions_family(Stats& stats) {
+    return stats.family("printwatch_table_evictions_total",
+                        "Least recently used entries dropped because a bounded table was full",
+                        MetricType::Counter);
+}
+
 }  // namespace printwatch::core

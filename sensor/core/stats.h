@@ -107,4 +107,9 @@ class Stats {
     std::array<std::atomic<Series*>, kMaxChunks> chunks_{};  // written under mutex_
 };
 
+/// The bounded tables' two families, registered from wherever a table lives: entries a full
+/// table refused, and entries a full LRU table dropped to make room.
+FamilyId table_full_family(Stats& stats);
+FamilyId table_evictions_family(Stats& stats);
+
 }  // namespace printwatch::core

@@ -35,6 +35,11 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
       suppressed_family_(stats.family("printwatch_alerts_suppressed_total",
                                       "Alerts not written (suppression window or alert budget)",
                                       core::MetricType::Counter)),
+      keys_evicted_(stats.series(core::table_evictions_family(stats), {{"table", "alert_keys"}})),
+      sources_evicted_(
+          stats.series(core::table_evictions_family(stats), {{"table", "alert_sources"}})),
+      flood_sources_full_(
+          stats.series(core::table_full_family(stats), {{"table", "flood_sources"}})),
       last_(limits.clients),
       alerted_(limits.clients),
       flood_sources_(kMaxFloodSources) {
@@ -103,6 +108,8 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
             ++*n;
         } else if (flood_sources_.size() < flood_sources_.capacity()) {
             flood_sources_.insert(source) = 1;
+        } else {
+            stats_.add(flood_sources_full_);  // counted in the summary, not among its top sources
         }
         return false;
     }
@@ -115,10 +122,12 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
     if (last != nullptr) {
         *last = ts;
     } else {
-        last_.insert(key) = ts;
+        last_.insert(
+            key, [this](const SuppressKey&, core::Timestamp&) { stats_.add(keys_evicted_); }) = ts;
     }
     if (src == nullptr) {
-        src = &alerted_.insert(source);
+        src = &alerted_.insert(
+            source, [this](const core::IpAddr&, SourceMinute&) { stats_.add(sources_evicted_); });
     }
     src->minute = minute;
     stats_.add(entry.emitted);

@@ -83,6 +83,9 @@ class AlertGate {
     core::Stats& stats_;
     core::FamilyId emitted_family_;
     core::FamilyId suppressed_family_;
+    core::SeriesId keys_evicted_;        // printwatch_table_evictions_total{table="alert_keys"}
+    core::SeriesId sources_evicted_;     // {table="alert_sources"}
+    core::SeriesId flood_sources_full_;  // printwatch_table_full_total{table="flood_sources"}
     std::vector<KindEntry> kinds_;
     std::size_t last_kind_ = 0;
     /// Written alerts only: a dropped alert must not suppress the next one of its key.

@@ -56,7 +56,7 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
       sink_(sink),
       inputs_(inputs),
       gate_(config.alerts, config.limits, stats),
-      scans_(config.alerts, config.limits),
+      scans_(config.alerts, config.limits, stats),
       inventory_(config, stats),
       ports_(ports) {
     attempts_family_ = stats.family("printwatch_inbound_attempts_total",

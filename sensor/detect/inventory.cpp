@@ -13,9 +13,7 @@ Inventory::Inventory(const core::SensorConfig& config, core::Stats& stats)
         "printwatch_printers_known", "Printers in the inventory", core::MetricType::Gauge));
     clients_known_ = stats.series(stats.family(
         "printwatch_clients_known", "Inside clients learned as trusted", core::MetricType::Gauge));
-    const auto full =
-        stats.family("printwatch_table_full_total",
-                     "Entries refused because a bounded table was full", core::MetricType::Counter);
+    const auto full = core::table_full_family(stats);
     refused_printers_ = stats.series(full, {{"table", "printers"}});
     refused_clients_ = stats.series(full, {{"table", "clients"}});
     stats.series(full, {{"table", "flows"}});

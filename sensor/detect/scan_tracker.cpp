@@ -5,8 +5,12 @@
 
 namespace printwatch::detect {
 
-ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits)
-    : scan_(alerts.scan), sources_(limits.clients) {}
+ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
+                         core::Stats& stats)
+    : scan_(alerts.scan),
+      stats_(stats),
+      evicted_(stats.series(core::table_evictions_family(stats), {{"table", "scan_sources"}})),
+      sources_(limits.clients) {}
 
 namespace {
 /// Refreshes `key` in a window list, dropping entries older than the window; keeps at most
@@ -27,7 +31,8 @@ ScanVerdict ScanTracker::record(const core::IpAddr& source, const core::IpAddr& 
                                 std::uint16_t port, core::Timestamp ts) {
     Source* s = sources_.touch(source);
     if (s == nullptr) {
-        s = &sources_.insert(source);
+        s = &sources_.insert(source,
+                             [this](const core::IpAddr&, Source&) { stats_.add(evicted_); });
     }
     const std::size_t port_cap = std::max<std::uint32_t>(scan_.ports, 1);
     const std::size_t host_cap = std::max<std::uint32_t>(scan_.hosts, 1);

@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/lru_table.h"
 #include "core/net.h"
+#include "core/stats.h"
 
 #include <algorithm>
 #include <array>
@@ -24,7 +25,8 @@ struct ScanVerdict {
 
 class ScanTracker {
   public:
-    ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits);
+    ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
+                core::Stats& stats);
     void reconfigure(const core::AlertsConfig& alerts) { scan_ = alerts.scan; }
 
     /// Records that `source` opened a flow to `host`:`port` (a printer port) at `ts`.
@@ -105,6 +107,8 @@ class ScanTracker {
     };
 
     core::ScanConfig scan_;
+    core::Stats& stats_;
+    core::SeriesId evicted_;  // printwatch_table_evictions_total{table="scan_sources"}
     core::LruTable<core::IpAddr, Source> sources_;
 };
 

@@ -41,10 +41,7 @@ AppLayer::AppLayer(std::span<const core::DissectorInfo* const> registry,
                      "Flows whose content failed the dissector's probe", core::MetricType::Counter);
     detached_ = stats.series(fam);
     budget_.limit = kBudgetFlows * config.limits.stream_bytes;
-    budget_refused_ = stats.series(
-        stats.family("printwatch_table_full_total",
-                     "Entries refused because a bounded table was full", core::MetricType::Counter),
-        {{"table", "stream_memory"}});
+    budget_refused_ = stats.series(core::table_full_family(stats), {{"table", "stream_memory"}});
     gaps_ = stats.series(stats.family("printwatch_stream_gaps_total",
                                       "TCP stream holes handed to dissectors as gaps",
                                       core::MetricType::Counter));

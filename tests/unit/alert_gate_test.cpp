@@ -91,3 +91,19 @@ TEST_CASE("Alert budget: the new-key lane is bounded per source and per minute",
     g.gate.roll(at(660));
     CHECK(g.admit(key(sweeper, 2, 2000), sweeper, 661) == 1);
 }
+
+TEST_CASE("Alert gate: a full table's evictions are counted", "[gate]") {
+    core::Stats stats;
+    core::AlertsConfig a;
+    a.max_per_minute = 1000;
+    core::LimitsConfig limits;
+    limits.clients = 4;  // four keys and four sources remembered
+    detect::AlertGate gate(a, limits, stats);
+    for (std::uint32_t c = 1; c <= 10; ++c) {
+        CHECK(gate.admit(key(c, 1), kKind, ip(c), at(600)));
+    }
+    CHECK(stats.value("printwatch_table_evictions_total", {{"table", "alert_keys"}}) == 6);
+    CHECK(stats.value("printwatch_table_evictions_total", {{"table", "alert_sources"}}) == 6);
+    // The evicted first key is forgotten: its repeat is written again, inside the window.
+    CHECK(gate.admit(key(1, 1), kKind, ip(1), at(601)));
+}
