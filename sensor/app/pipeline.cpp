@@ -25,13 +25,11 @@ bool DuplicateFilter::seen(const core::DecodedPacket& pkt) noexcept {
     h = core::hash_word(h, (pkt.payload.size() << 8U) | pkt.tcp_flags);
     const auto head = pkt.payload.first(std::min(pkt.payload.size(), kHashedPayloadBytes));
     h = core::hash_bytes(head.data(), head.size(), h);
-    for (const auto& e : ring_) {
-        if (e.hash == h && pkt.ts - e.ts <= kWindow && pkt.ts >= e.ts) {
-            return true;
-        }
+    Entry& e = slots_.at(h & (kSlots - 1));
+    if (e.hash == h && pkt.ts - e.ts <= kWindow && pkt.ts >= e.ts) {
+        return true;
     }
-    ring_.at(next_) = Entry{h, pkt.ts};
-    next_ = (next_ + 1) % kSlots;
+    e = Entry{h, pkt.ts};
     return false;
 }
 
