@@ -82,6 +82,7 @@ struct Flow {
     std::uint16_t iface = 0;
     std::uint8_t vlan_count = 0;
     std::array<std::uint16_t, 2> vlan{};
+    std::uint16_t key_vlan = 0;  // the VLAN id in its FlowKey (flow.vlan_tracking), else 0
     bool has_mac = false;
     MacAddr client_mac;
     MacAddr server_mac;

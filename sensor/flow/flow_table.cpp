@@ -41,6 +41,10 @@ FlowKey make_key(const core::IpAddr& a, std::uint16_t pa, const core::IpAddr& b,
     return k;
 }
 
+core::FlowKey FlowTable::KeyOfFlow::operator()(const core::Flow& f) const noexcept {
+    return make_key(f.client, f.client_port, f.server, f.server_port, f.proto, f.key_vlan);
+}
+
 namespace {
 /// A flow id as Suricata means it: unique across runs and sensors, so SIEMs never link two
 /// flows, yet the same for the same replay (golden output stays byte-identical). It hashes
@@ -110,6 +114,7 @@ Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool
     f.iface = pkt.iface;
     f.vlan_count = pkt.vlan_count;
     f.vlan = pkt.vlan;
+    f.key_vlan = key.vlan;
     f.has_mac = pkt.has_mac;
     f.client_mac = from_client ? pkt.src_mac : pkt.dst_mac;
     f.server_mac = from_client ? pkt.dst_mac : pkt.src_mac;
@@ -199,7 +204,7 @@ core::Flow* FlowTable::find_quoted(const core::DecodedPacket& pkt) {
 void FlowTable::expire(Timestamp now) {
     now_ = std::max(now_, now);
     for (;;) {
-        Flow* f = table_.oldest().second;
+        Flow* f = table_.oldest();
         if (f == nullptr || now - f->last_seen <= idle_timeout(*f)) {
             break;
         }
@@ -212,7 +217,7 @@ void FlowTable::expire(Timestamp now) {
 void FlowTable::end_all(Timestamp now) {
     // Oldest first, so end-of-run output follows flow age, not hash order.
     for (;;) {
-        Flow* f = table_.oldest().second;
+        Flow* f = table_.oldest();
         if (f == nullptr) {
             break;
         }

@@ -67,7 +67,11 @@ class FlowTable {
                                  core::Direction dir);
     [[nodiscard]] std::uint16_t key_vlan(const core::DecodedPacket& p) const noexcept;
 
-    core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash> table_;
+    /// A flow's key from its own fields, so the table need not store a second copy.
+    struct KeyOfFlow {
+        core::FlowKey operator()(const core::Flow& f) const noexcept;
+    };
+    core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash, KeyOfFlow> table_;
     FlowEndHandler& handler_;
     core::Stats& stats_;
     bool vlan_tracking_;
