@@ -10,7 +10,19 @@ ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsCon
     : scan_(alerts.scan),
       stats_(stats),
       evicted_(stats.series(core::table_evictions_family(stats), {{"table", "scan_sources"}})),
-      sources_(limits.clients) {}
+      sources_(limits.clients) {
+    std::size_t n = 16;
+    while (n < limits.clients) {
+        n <<= 1U;
+    }
+    first_.resize(n);
+}
+
+ScanTracker::FirstSight& ScanTracker::first_sight(const core::IpAddr& source) noexcept {
+    // Seeded like the LRU tables, so that chosen sources cannot aim at one slot.
+    const auto h = core::hash_finish(core::hash_addr(0x5ca9, source));
+    return first_[h & (first_.size() - 1)];
+}
 
 namespace {
 /// Refreshes `key` in a window list, dropping entries older than the window; keeps at most
@@ -31,8 +43,23 @@ ScanVerdict ScanTracker::record(const core::IpAddr& source, const core::IpAddr& 
                                 std::uint16_t port, core::Timestamp ts) {
     Source* s = sources_.touch(source);
     if (s == nullptr) {
+        FirstSight& f = first_sight(source);
+        if (f.source != source || ts - f.ts > scan_.window) {
+            f = FirstSight{source, host, port, ts};
+            ScanVerdict v;
+            v.ports = 1;
+            v.hosts = 1;
+            v.fired = scan_.ports <= 1 || scan_.hosts <= 1;
+            if (v.fired) {
+                v.port_list.push_back(port);
+            }
+            return v;
+        }
         s = &sources_.insert(source,
                              [this](const core::IpAddr&, Source&) { stats_.add(evicted_); });
+        s->ports.push_back(PortSeen{f.port, f.ts});
+        s->hosts.push_back(HostSeen{f.host, f.ts});
+        f = FirstSight{};
     }
     const std::size_t port_cap = std::max<std::uint32_t>(scan_.ports, 1);
     const std::size_t host_cap = std::max<std::uint32_t>(scan_.hosts, 1);

@@ -2,6 +2,12 @@
 // ScanTracker: per source, the distinct printer ports and printer hosts it reached within
 // alerts.scan.window of packet time. Sources are bounded by limits.clients (LRU), and each
 // source keeps at most threshold entries per list, so memory is bounded by configuration.
+//
+// A source's first contact goes to a direct-mapped table of first sightings, and only its
+// second moves it into the LRU table: a spoofed flood is all first contacts, and the LRU's
+// insert and eviction were two to three cache misses per packet, and most of its memory.
+// A first sighting that another source overwrites is forgotten early; the LRU forgets too,
+// after limits.clients newer sources.
 #pragma once
 
 #include "core/config.h"
@@ -106,7 +112,16 @@ class ScanTracker {
         WindowList<HostSeen> hosts;
     };
 
+    struct FirstSight {
+        core::IpAddr source;  // family 0: empty
+        core::IpAddr host;
+        std::uint16_t port = 0;
+        core::Timestamp ts;
+    };
+    FirstSight& first_sight(const core::IpAddr& source) noexcept;
+
     core::ScanConfig scan_;
+    std::vector<FirstSight> first_;  // a power of two in size, >= limits.clients
     core::Stats& stats_;
     core::SeriesId evicted_;  // printwatch_table_evictions_total{table="scan_sources"}
     core::LruTable<core::IpAddr, Source> sources_;

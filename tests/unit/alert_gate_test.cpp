@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detect/alert_gate.h"
 
+#include "detect/scan_tracker.h"
+
 #include <catch2/catch.hpp>
 
 using namespace printwatch;  // NOLINT(google-build-using-namespace)
@@ -106,4 +108,28 @@ TEST_CASE("Alert gate: a full table's evictions are counted", "[gate]") {
     CHECK(stats.value("printwatch_table_evictions_total", {{"table", "alert_sources"}}) == 6);
     // The evicted first key is forgotten: its repeat is written again, inside the window.
     CHECK(gate.admit(key(1, 1), kKind, ip(1), at(601)));
+}
+
+TEST_CASE("Scan tracker: the third port fires, whether or not the source was seen once", "[scan]") {
+    core::Stats stats;
+    core::AlertsConfig a;  // ports 3, hosts 5, window 60 s
+    core::LimitsConfig limits;
+    limits.clients = 64;
+    detect::ScanTracker scans(a, limits, stats);
+    const auto printer = ip(0x0a010032);
+    CHECK_FALSE(scans.record(ip(7), printer, 9100, at(1)).fired);  // a first sighting
+    // Thousands of one-packet sources in between (a spoofed flood) overwrite first sightings
+    // but the second contact of source 7 comes first.
+    CHECK_FALSE(scans.record(ip(7), printer, 8611, at(2)).fired);
+    for (std::uint32_t s = 1000; s < 5000; ++s) {
+        CHECK_FALSE(scans.record(ip(s), printer, 9100, at(3)).fired);
+    }
+    const auto v = scans.record(ip(7), printer, 8612, at(4));
+    CHECK(v.fired);
+    CHECK(v.ports == 3);
+    CHECK(v.port_list == std::vector<std::uint16_t>{8611, 8612, 9100});
+    // A source seen once, then again after the window: one port, not two.
+    CHECK_FALSE(scans.record(ip(9), printer, 9100, at(10)).fired);
+    CHECK(scans.record(ip(9), printer, 8611, at(100)).ports == 1);
+    CHECK(stats.value("printwatch_table_evictions_total", {{"table", "scan_sources"}}) == 0);
 }
