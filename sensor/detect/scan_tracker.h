@@ -49,8 +49,9 @@ class ScanTracker {
         core::Timestamp ts;
     };
     /// A window list that keeps its first kInline entries in place and moves to the heap only
-    /// beyond them: nearly every source of a spoofed flood is seen once, and two heap blocks
-    /// per source were two allocations per flood packet.
+    /// beyond them. A flood's one-packet sources never get here (first sightings); this is for
+    /// the sources that do: the LRU resets an evicted entry's value, so two vectors would be two
+    /// allocations for every source it takes in, while most reach only one or two ports.
     template <class Entry>
     class WindowList {
       public:
