@@ -119,7 +119,7 @@ Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool
     f.client_mac = from_client ? pkt.src_mac : pkt.dst_mac;
     f.server_mac = from_client ? pkt.dst_mac : pkt.src_mac;
     f.first_seen = pkt.ts;
-    stats_.set(active_, static_cast<double>(table_.size()));
+    report_active();
     return f;
 }
 
@@ -211,7 +211,17 @@ void FlowTable::expire(Timestamp now) {
         handler_.on_flow_end(*f, EndReason::Timeout, now);
         table_.erase_oldest();
     }
-    stats_.set(active_, static_cast<double>(table_.size()));
+    report_active();
+}
+
+void FlowTable::report_active() noexcept {
+    // By difference: the workers of a live capture each add their own table's changes to
+    // the one gauge, which so counts every worker's flows.
+    const std::size_t n = table_.size();
+    if (n != reported_active_) {
+        stats_.add(active_, static_cast<double>(n) - static_cast<double>(reported_active_));
+        reported_active_ = n;
+    }
 }
 
 void FlowTable::end_all(Timestamp now) {
@@ -224,7 +234,7 @@ void FlowTable::end_all(Timestamp now) {
         handler_.on_flow_end(*f, EndReason::Shutdown, now);
         table_.erase_oldest();
     }
-    stats_.set(active_, 0);
+    report_active();
 }
 
 }  // namespace printwatch::flow

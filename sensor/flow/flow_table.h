@@ -59,6 +59,7 @@ class FlowTable {
     static core::Duration idle_timeout(const core::Flow& f) noexcept;
 
   private:
+    void report_active() noexcept;
     core::Flow& create(const core::FlowKey& key, const core::DecodedPacket& pkt, bool from_client);
     /// The flow of `key`, unless it is idle past its timeout or a new SYN reuses its tuple, in
     /// which case the old flow is ended and nullptr returned.
@@ -77,6 +78,7 @@ class FlowTable {
     bool vlan_tracking_;
     core::SeriesId evictions_;
     core::SeriesId active_;
+    std::size_t reported_active_ = 0;  // this table's share of printwatch_flows_active
     std::uint64_t flow_id_salt_ = 0;
     core::Timestamp now_;
 };
