@@ -5,6 +5,7 @@
 #include <array>
 #include <iterator>
 #include <optional>
+#include <utility>
 
 namespace printwatch::app {
 
@@ -38,12 +39,12 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
     : config_(&config),
       stats_(stats),
       sink_(sink),
-      options_(options),
+      options_(std::move(options)),
       ports_(config.ports),
-      detector_(config, stats, sink, inputs_, ports_, registry),
-      flows_(config.limits, config.flow.vlan_tracking, stats, *this, options.hash_seed),
-      app_(registry, config, options.all_traffic, stats) {
-    flows_.set_flow_id_salt(options.flow_id_salt);
+      detector_(config, stats, sink, inputs_, ports_, registry, options_.detection),
+      flows_(config.limits, config.flow.vlan_tracking, stats, *this, options_.hash_seed),
+      app_(registry, config, options_.all_traffic, stats) {
+    flows_.set_flow_id_salt(options_.flow_id_salt);
     const auto fam = stats.family("printwatch_decode_errors_total",
                                   "Packets that could not be decoded, by layer and reason",
                                   core::MetricType::Counter);
@@ -98,8 +99,13 @@ void Pipeline::count_capture_error(std::uint16_t /*iface*/) {
 
 void Pipeline::set_capture_drops(std::uint16_t iface, std::uint64_t kernel,
                                  std::uint64_t interface) {
-    const auto& s = iface_series_.at(iface);
-    stats_.set(s.kernel_drops, static_cast<double>(kernel));
+    auto& s = iface_series_.at(iface);
+    // Each worker's socket has its own ring and drop count, added up by difference; the
+    // interface's own drops are the same figure from every worker.
+    if (kernel > s.kernel_drops_reported) {
+        stats_.add(s.kernel_drops, static_cast<double>(kernel - s.kernel_drops_reported));
+        s.kernel_drops_reported = kernel;
+    }
     stats_.set(s.interface_drops, static_cast<double>(interface));
 }
 
@@ -115,10 +121,27 @@ void Pipeline::tick(Timestamp now) {
     now_ = std::max(now_, now);
     detector_.advance(now_);
     flows_.expire(now_);
-    if (now_ >= next_stats_) {
+    if (stats_due()) {
         write_stats(now_);
-        next_stats_ = now_ + kStatsInterval;
     }
+}
+
+bool Pipeline::stats_due() {
+    if (!options_.stats_deadline) {
+        if (now_ < next_stats_) {
+            return false;
+        }
+        next_stats_ = now_ + kStatsInterval;
+        return true;
+    }
+    auto& deadline = *options_.stats_deadline;
+    std::int64_t due = deadline.load(std::memory_order_relaxed);
+    if (due == INT64_MIN) {  // the workers' first packet starts the interval
+        deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
+        return false;
+    }
+    // One worker wins the exchange; the others see the new deadline.
+    return now_.usec >= due && deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
 }
 
 void Pipeline::on_filtered(const core::RawFrame& frame) {
@@ -194,13 +217,15 @@ void Pipeline::on_app_event(core::AppEvent&& event) {
     }
 }
 
-void Pipeline::finish() {
+void Pipeline::finish(bool last_worker) {
     if (!started_) {
         return;
     }
     flows_.end_all(now_);
-    detector_.finish(now_);
-    write_stats(now_);
+    detector_.finish(now_, last_worker);
+    if (last_worker) {
+        write_stats(now_);
+    }
     sink_.flush();
 }
 
@@ -231,6 +256,8 @@ struct StatsField {
 constexpr std::array kStatsFields{
     StatsField{"printwatch_capture_packets_total", "capture", "packets", Shape::Sum},
     StatsField{"printwatch_capture_packets_total", "capture", "packets_by_interface", Shape::Rows},
+    StatsField{"printwatch_capture_worker_packets_total", "capture", "packets_by_worker",
+               Shape::Rows},
     StatsField{"printwatch_capture_kernel_drops_total", "capture", "kernel_drops", Shape::Sum},
     StatsField{"printwatch_capture_interface_drops_total", "capture", "interface_drops",
                Shape::Sum},

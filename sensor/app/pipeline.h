@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pipeline: the one place where the stages are wired together (decode -> flow -> app layer ->
-// detect -> sinks). main and the tests use the same wiring. Single-threaded and synchronous, so
-// replay output is deterministic.
+// detect -> sinks). main and the tests use the same wiring. A pipeline is single-threaded and
+// synchronous, so replay output is deterministic; live capture with --workers runs one per
+// worker thread, sharing the sensor's cross-flow detection state (detect::DetectionState).
 #pragma once
 
 #include "core/config.h"
@@ -15,6 +16,7 @@
 #include "flow/flow_table.h"
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,6 +31,12 @@ struct PipelineOptions {
     /// Mixed into flow ids: 0 for a replay (ids depend on the capture alone), the sensor's
     /// identity for live capture (ids differ across sensors).
     std::uint64_t flow_id_salt = 0;
+    /// The cross-flow detection state the workers of a live capture share; nullptr: the
+    /// pipeline's own (a replay, or one worker).
+    std::shared_ptr<detect::DetectionState> detection;
+    /// The workers' common deadline for the next EVE stats record (packet time, usec): the
+    /// first worker past it writes the record, for all of them. nullptr: the pipeline's own.
+    std::shared_ptr<std::atomic<std::int64_t>> stats_deadline;
 };
 
 /// Remembers recent packets so the same packet mirrored twice (both VLANs of a routed hop,
@@ -65,13 +73,17 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     void on_filtered(const core::RawFrame& frame);
     /// Advances packet time without a packet (live capture when the wire is quiet).
     void tick(core::Timestamp now);
-    /// Ends every flow, settles pending attempts, writes the final stats record.
-    void finish();
+    /// Ends every flow, settles pending attempts, writes the final stats record. Workers end
+    /// one after another, with `last_worker` only for the last: it closes the alert budget's
+    /// minute and writes the stats record, which then counts every worker's flows.
+    void finish(bool last_worker = true);
     /// SIGHUP: new allow-lists and thresholds; flows, learned state and counters are kept.
     void reconfigure(const core::SensorConfig& config);
 
     detect::Detector& detector() { return detector_; }
     [[nodiscard]] core::Timestamp now() const noexcept { return now_; }
+    /// A packet was seen (a worker of a live capture may have had none).
+    [[nodiscard]] bool started() const noexcept { return started_; }
     void count_capture_error(std::uint16_t iface);
     void set_capture_drops(std::uint16_t iface, std::uint64_t kernel, std::uint64_t interface);
 
@@ -83,9 +95,12 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
         core::SeriesId packets;
         core::SeriesId kernel_drops;
         core::SeriesId interface_drops;
+        std::uint64_t kernel_drops_reported = 0;  // this pipeline's capture's share
     };
     void count_decode_error(const decode::DecodeStatus& status);
     void write_stats(core::Timestamp ts);
+    /// Whether a stats record is due at now_, claiming it when it is.
+    bool stats_due();
     void handle_transport(const core::DecodedPacket& pkt);
 
     const core::SensorConfig* config_;

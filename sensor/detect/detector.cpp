@@ -48,16 +48,23 @@ std::optional<core::MacAddr> mac_of(const Flow& f, bool server) {
 }
 }  // namespace
 
+DetectionState::DetectionState(const core::SensorConfig& config, core::Stats& stats)
+    : gate(config.alerts, config.limits, stats),
+      scans(config.alerts, config.limits, stats),
+      inventory(config, stats) {}
+
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
                    const std::vector<core::InputName>& inputs, const core::PortMap& ports,
-                   std::span<const core::DissectorInfo* const> dissectors)
+                   std::span<const core::DissectorInfo* const> dissectors,
+                   std::shared_ptr<DetectionState> shared)
     : config_(&config),
       stats_(stats),
       sink_(sink),
       inputs_(inputs),
-      gate_(config.alerts, config.limits, stats),
-      scans_(config.alerts, config.limits, stats),
-      inventory_(config, stats),
+      shared_(shared ? std::move(shared) : std::make_shared<DetectionState>(config, stats)),
+      gate_(shared_->gate),
+      scans_(shared_->scans),
+      inventory_(shared_->inventory),
       ports_(ports) {
     attempts_family_ = stats.family("printwatch_inbound_attempts_total",
                                     "Attempts from outside home_net to reach a printer service",
@@ -164,8 +171,8 @@ void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key
 }
 
 void Detector::first_packet(Timestamp ts) {
-    started_ = true;
-    next_minute_ = ts + kMinute;
+    shared_->started = true;
+    shared_->next_minute = ts + kMinute;
     if (!inventory_.learning_start) {
         inventory_.learning_start = ts;
     }
@@ -180,16 +187,21 @@ void Detector::first_packet(Timestamp ts) {
 }
 
 void Detector::advance(Timestamp now) {
-    if (!started_) {
+    now_ = std::max(now_, now);
+    const bool attempts_due = !pending_.empty() && pending_.front().deadline <= now_;
+    if (!attempts_due && now_ < next_shared_due_) {
+        return;  // the common case, per packet: nothing to settle, nothing shared to do
+    }
+    const auto lock = lock_shared();
+    if (!shared_->started) {
         first_packet(now);
     }
-    now_ = std::max(now_, now);
     settle_pending(false, now_);
     if (auto summary = gate_.roll(now_)) {
         write_flood_summary(*summary, now_);
     }
-    if (now_ >= next_minute_) {
-        next_minute_ = now_ + kMinute;
+    if (now_ >= shared_->next_minute) {
+        shared_->next_minute = now_ + kMinute;
         for (auto& [addr, p] : inventory_.printers()) {
             for (auto& [svc, at] : p.exposed_at) {
                 if (now_ - at > kExposureWindow) {
@@ -198,6 +210,10 @@ void Detector::advance(Timestamp now) {
             }
         }
     }
+    // The gate's budget rolls on minutes of packet time; another worker may roll it first,
+    // which leaves this worker's roll a no-op.
+    const Timestamp next_budget_minute{(now_.usec / kMinute.usec + 1) * kMinute.usec};
+    next_shared_due_ = std::min(next_budget_minute, shared_->next_minute);
 }
 
 bool Detector::check_unknown_client(Flow& flow, Timestamp ts) {
@@ -243,7 +259,11 @@ void Detector::start_attempt(Flow& flow, Timestamp ts) {
 }
 
 void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::DecodedPacket& pkt) {
-    if (created && flow.service != Service::None) {
+    if (flow.service == Service::None) {
+        return;
+    }
+    const auto lock = lock_shared();
+    if (created) {
         // A known printer sending from its own service port (a reply to a broadcast discover
         // opens a flow of its own) is serving, not using a printer service.
         const bool printer_serving = ports_.lookup(flow.proto, flow.client_port) != Service::None &&
@@ -252,7 +272,7 @@ void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::De
             on_opening(flow, dir, pkt);
         }
     }
-    if (dir == Direction::ToClient && flow.service != Service::None) {
+    if (dir == Direction::ToClient) {
         on_answer(flow, pkt);
     }
 }
@@ -306,6 +326,7 @@ void Detector::on_answer(Flow& flow, const core::DecodedPacket& pkt) {
 
 void Detector::on_icmp_unreachable(Flow& flow, const core::DecodedPacket& pkt) {
     // Only an error about the client's datagram refuses the client's attempt.
+    const auto lock = lock_shared();
     if (flow.attempt == AttemptState::Pending && pkt.quoted.src == flow.client &&
         pkt.quoted.sport == flow.client_port) {
         flow.refused_by = "icmp";
@@ -316,9 +337,9 @@ void Detector::on_icmp_unreachable(Flow& flow, const core::DecodedPacket& pkt) {
 void Detector::settle(Flow& flow, AttemptState outcome, Timestamp ts) {
     flow.attempt = outcome;
     stats_.add(attempt_series(flow.service, outcome));
-    if (attempt_observer_ != nullptr) {
+    if (shared_->attempt_observer != nullptr) {
         const auto* known = inventory_.printer(flow.server);
-        attempt_observer_->on_attempt(core::SettledAttempt{
+        shared_->attempt_observer->on_attempt(core::SettledAttempt{
             flow.client, flow.server,
             known != nullptr ? std::string_view(known->name) : std::string_view{}, flow.service,
             outcome, flow.attempt_ts});
@@ -439,6 +460,7 @@ void Detector::write_flood_summary(const FloodSummary& s, Timestamp ts) {
 }
 
 void Detector::on_app_event(Flow& flow, const core::AppEvent& event) {
+    const auto lock = lock_shared();
     core::EveEvent e = flow_event(flow, event.ts, event.proto);
     e.app_proto = event.proto;
     e.body_key = event.proto;
@@ -462,6 +484,7 @@ void Detector::on_app_event(Flow& flow, const core::AppEvent& event) {
 void Detector::on_flow_end(Flow& flow, Timestamp now) {
     if (flow.attempt == AttemptState::Pending) {
         // Dropped before its timeout (table full, port reuse): nothing answered it in time.
+        const auto lock = lock_shared();
         settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
     }
 }
@@ -477,9 +500,13 @@ void Detector::settle_pending(bool everything, Timestamp now) {
     }
 }
 
-void Detector::finish(Timestamp now) {
+void Detector::finish(Timestamp now, bool last_worker) {
     advance(now);
+    const auto lock = lock_shared();
     settle_pending(true, now);
+    if (!last_worker) {
+        return;
+    }
     if (auto summary = gate_.roll(now, true)) {
         write_flood_summary(*summary, now);
     }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Detector: turns transport observations and dissector facts into alerts and inventory
-// records (docs/spec.md §4). Owns the attempt timers, the alert gate, the scan tracker and the
-// inventory. Single-threaded; every timer runs on packet time.
+// records (docs/spec.md §4). Owns the attempt timers of its pipeline's flows; the alert gate, the
+// scan tracker and the inventory live in a DetectionState that the workers of a live capture
+// share (--workers). Every timer runs on packet time.
 #pragma once
 
 #include "alert_gate.h"
@@ -18,20 +19,41 @@
 #include "scan_tracker.h"
 
 #include <array>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace printwatch::detect {
 
+/// What detection knows across flows: one per sensor. A scan, an alert budget, a learned printer
+/// or client spans flows, and so spans the workers of a live capture, each of which tracks its
+/// own flows (the kernel's fanout sends both directions of a host pair to one worker). With
+/// `threaded` set (before the workers start), a Detector holds `mutex` while it uses this
+/// state; a replay's single pipeline takes no lock.
+struct DetectionState {
+    DetectionState(const core::SensorConfig& config, core::Stats& stats);
+    AlertGate gate;
+    ScanTracker scans;
+    Inventory inventory;
+    bool started = false;  // the first packet was seen (learning start, configured printers)
+    core::Timestamp next_minute;
+    core::AttemptObserver* attempt_observer = nullptr;
+    bool threaded = false;
+    std::mutex mutex;
+};
+
 class Detector {
   public:
     /// `iface_names` outlives the detector; flows carry an index into it.
     /// `ports` is the pipeline's port map, kept current on reload; `dissectors` names every
     /// registered dissector, so violation counters are resolved once.
+    /// `shared` is the sensor's cross-flow state; nullptr makes one of its own.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
              const std::vector<core::InputName>& inputs, const core::PortMap& ports,
-             std::span<const core::DissectorInfo* const> dissectors);
+             std::span<const core::DissectorInfo* const> dissectors,
+             std::shared_ptr<DetectionState> shared = nullptr);
     void reconfigure(const core::SensorConfig& config);
 
     /// Runs timers up to `now`: attempt timeouts, the alert-budget minute, exposure expiry.
@@ -45,12 +67,17 @@ class Detector {
     void on_app_event(core::Flow& flow, const core::AppEvent& event);
     /// The flow's state is about to be dropped.
     void on_flow_end(core::Flow& flow, core::Timestamp now);
-    /// End of replay or shutdown: settles every pending attempt as unanswered.
-    void finish(core::Timestamp now);
+    /// End of replay or shutdown: settles every pending attempt as unanswered. With
+    /// `last_worker` false, the flood minute is left open for the last worker to close, so that
+    /// a run ends with one summary.
+    void finish(core::Timestamp now, bool last_worker = true);
 
+    /// Only while no worker runs, or under the workers' pause (state file, reload).
     Inventory& inventory() { return inventory_; }
     /// Told of every settled inbound attempt (nullptr: nobody). Not owned.
-    void set_attempt_observer(core::AttemptObserver* observer) { attempt_observer_ = observer; }
+    void set_attempt_observer(core::AttemptObserver* observer) {
+        shared_->attempt_observer = observer;
+    }
     /// Whether an inside client is trusted (configured, or learned during the learning period).
     [[nodiscard]] bool trusted(const core::Flow& flow) const;
 
@@ -61,6 +88,11 @@ class Detector {
         std::uint64_t id = 0;
     };
 
+    /// The shared state's lock when workers share it; an empty lock for a lone pipeline.
+    [[nodiscard]] std::unique_lock<std::mutex> lock_shared() const {
+        return shared_->threaded ? std::unique_lock(shared_->mutex)
+                                 : std::unique_lock<std::mutex>();
+    }
     void first_packet(core::Timestamp ts);
     /// The packet that opened a flow to a printer port: attempt, unknown client, scan.
     void on_opening(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt);
@@ -103,15 +135,16 @@ class Detector {
     core::Stats& stats_;
     core::EventSink& sink_;
     const std::vector<core::InputName>& inputs_;
-    AlertGate gate_;
-    ScanTracker scans_;
-    Inventory inventory_;
+    std::shared_ptr<DetectionState> shared_;
+    AlertGate& gate_;
+    ScanTracker& scans_;
+    Inventory& inventory_;
     const core::PortMap& ports_;  // the pipeline's, rebuilt there on reload
     core::RingQueue<Pending> pending_;
-    bool started_ = false;
     core::Timestamp now_;
-    core::Timestamp next_minute_;
-    core::AttemptObserver* attempt_observer_ = nullptr;
+    /// When advance() next has shared work (a budget minute, the exposure check): until then
+    /// it touches only this worker's attempt timers and takes no lock.
+    core::Timestamp next_shared_due_{INT64_MIN};
     core::FamilyId attempts_family_;
     core::FamilyId exposed_family_;
     core::FamilyId last_attempt_family_;
