@@ -2,6 +2,7 @@
 // printwatch: a passive sensor for printer services (docs/spec.md §2 is the command line contract).
 #include "app/bpf.h"
 #include "app/config_load.h"
+#include "app/live_capture.h"
 #include "app/outputs.h"
 #include "app/pipeline.h"
 #include "app/privileges.h"
@@ -86,6 +87,7 @@ struct Options {
     std::string filter_origin = "-f";     // named in errors about the filter
     bool all_traffic = false;
     bool libpcap_reader = false;
+    unsigned workers = 1;
     app::OutputFlags outputs;
     std::string metrics_addr;
     std::string metrics_file;
@@ -191,6 +193,12 @@ std::vector<std::string> validate_flags(const Options& o) {
     if (!o.read_files.empty() && !o.interfaces.empty()) {
         errors.emplace_back(
             "-r and -i cannot be combined: replay and live capture are separate runs");
+    }
+    if (o.workers > 1 && !o.read_files.empty()) {
+        errors.push_back(fmt::format(
+            "--workers {}: only for live capture (-i); a replay runs on one thread, so that its "
+            "output is the same on every run",
+            o.workers));
     }
     if (!o.filter.empty() && o.all_traffic) {
         errors.push_back(o.filter_origin + " and --all-traffic cannot be combined");
@@ -315,58 +323,6 @@ void save_state_now(const Options& o, app::Pipeline& pipeline) {
     }
 }
 
-/// Live capture until SIGINT/SIGTERM. `reload` runs on SIGHUP, `save_state` every minute of
-/// wall time, so a crash loses at most a minute of learned state.
-void live(std::vector<capture::PcapSource>& sources, app::Pipeline& pipeline, core::EventSink& eve,
-          const std::function<void()>& reload, const std::function<void()>& save_state) {
-    constexpr auto kStateInterval = std::chrono::seconds(60);
-    auto next_save = std::chrono::steady_clock::now() + kStateInterval;
-    std::vector<pollfd> fds;
-    fds.reserve(sources.size());
-    for (auto& s : sources) {
-        fds.push_back(pollfd{s.selectable_fd(), POLLIN, 0});
-    }
-    constexpr int kBatch = 256;  // bounded work per wake-up keeps interfaces fair
-    // TPACKET_V3 hands frames over in blocks that retire up to 100 ms after capture: the wall
-    // clock that times out attempts stays this far behind, so a reply already captured is seen
-    // before its attempt is called unanswered.
-    constexpr std::int64_t kCaptureLatencyUsec = 500'000;
-    while (g_stop == 0) {
-        if (g_reload != 0) {
-            g_reload = 0;
-            reload();
-        }
-        const int rc = ::poll(fds.data(), fds.size(), 200);
-        if (rc < 0 && errno != EINTR) {
-            throw std::runtime_error(std::string("poll: ") + core::errno_text(errno));
-        }
-        bool backlog = false;  // a source still had frames waiting after its batch
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-            core::RawFrame frame;
-            int k = 0;
-            for (; k < kBatch && sources[i].next(frame) == capture::ReadStatus::Packet; ++k) {
-                pipeline.on_frame(frame);
-            }
-            backlog = backlog || k == kBatch;
-            if (auto c = sources[i].counters()) {
-                pipeline.set_capture_drops(static_cast<std::uint16_t>(i), c->kernel_drops,
-                                           c->interface_drops);
-            }
-        }
-        // A quiet wire must still time out attempts: live packet time is the wall clock. Not
-        // while frames are waiting: under load (a flood) the ring runs behind the clock, and
-        // the replies in it must be seen first; their own timestamps move time on meanwhile.
-        if (!backlog) {
-            pipeline.tick(core::Timestamp{app::wall_clock().usec - kCaptureLatencyUsec});
-        }
-        eve.flush();  // whoever tails eve.json sees an alert within one poll interval
-        if (std::chrono::steady_clock::now() >= next_save) {
-            next_save += kStateInterval;
-            save_state();
-        }
-    }
-}
-
 /// The config file and the flags, with every error of both reported at once.
 std::optional<core::SensorConfig> load_configuration(Options& o) {
     core::SensorConfig config;
@@ -387,20 +343,10 @@ std::optional<core::SensorConfig> load_configuration(Options& o) {
     return errors.empty() ? std::optional(std::move(config)) : std::nullopt;
 }
 
-/// Opens every input before any is processed, so a typo fails fast (exit 1), and installs the
-/// capture filter. Returns the sources and a description of the filter for the log.
-std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortMap& ports,
-                                             std::string& filter_summary) {
-    std::vector<capture::PcapSource> sources;
-    sources.reserve(o.read_files.size() + o.interfaces.size());
-    for (const auto& f : o.read_files) {
-        sources.push_back(capture::PcapSource::open_offline(
-            f, o.libpcap_reader ? capture::OfflineReader::Libpcap : capture::OfflineReader::Own));
-    }
-    for (const auto& i : o.interfaces) {
-        sources.push_back(capture::PcapSource::open_live(i, capture::LiveOptions{}));
-    }
-    filter_summary = "(none)";
+/// Installs the capture filter on every source; returns a description of it for the log.
+std::string install_filters(const Options& o, const core::PortMap& ports,
+                            std::vector<capture::PcapSource>& sources) {
+    std::string filter_summary = "(none)";
     const auto prefilter = std::make_shared<const capture::PortPrefilter>(ports);
     for (auto& s : sources) {
         if (o.all_traffic) {
@@ -420,7 +366,35 @@ std::vector<capture::PcapSource> open_inputs(const Options& o, const core::PortM
             s.set_prefilter(prefilter);
         }
     }
-    return sources;
+    return filter_summary;
+}
+
+/// Opens every input before any is processed, so a typo fails fast (exit 1), and installs the
+/// capture filter: the replayed files, or the interfaces for each of o.workers workers (with
+/// more than one, each interface's sockets share a fanout group). Returns one list of sources
+/// per worker.
+std::vector<std::vector<capture::PcapSource>> open_inputs(const Options& o,
+                                                          const core::PortMap& ports,
+                                                          std::string& filter_summary) {
+    std::vector<std::vector<capture::PcapSource>> workers(o.interfaces.empty() ? 1 : o.workers);
+    for (const auto& f : o.read_files) {
+        workers.front().push_back(capture::PcapSource::open_offline(
+            f, o.libpcap_reader ? capture::OfflineReader::Libpcap : capture::OfflineReader::Own));
+    }
+    for (std::size_t w = 0; w < workers.size() && !o.interfaces.empty(); ++w) {
+        for (std::size_t i = 0; i < o.interfaces.size(); ++i) {
+            capture::LiveOptions live;
+            live.fanout = workers.size() > 1;
+            if (w > 0) {
+                live.fanout_group = workers.front()[i].fanout_group();
+            }
+            workers[w].push_back(capture::PcapSource::open_live(o.interfaces[i], live));
+        }
+    }
+    for (auto& sources : workers) {
+        filter_summary = install_filters(o, ports, sources);
+    }
+    return workers;
 }
 
 void register_process_metrics(core::Stats& stats) {
@@ -437,8 +411,8 @@ void register_process_metrics(core::Stats& stats) {
 }
 
 /// SIGHUP: a new config for allow-lists and thresholds; a bad file keeps the old one.
-void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipeline,
-            const app::Outputs& out) {
+void reload(const Options& o, core::SensorConfig& config,
+            const std::vector<std::unique_ptr<app::Pipeline>>& pipelines, const app::Outputs& out) {
     // File outputs first, and whatever the config says: logrotate has moved the EVE file and
     // sent SIGHUP. (The metrics and state files are replaced by rename at every write, so a
     // rotation needs nothing of them.)
@@ -463,8 +437,10 @@ void reload(const Options& o, core::SensorConfig& config, app::Pipeline& pipelin
                            fmt::join(keys, ", ")));
         return;
     }
-    config = std::move(*loaded);  // the pipeline holds a reference to this object
-    pipeline.reconfigure(config);
+    config = std::move(*loaded);  // the pipelines hold a reference to this object
+    for (const auto& pipeline : pipelines) {
+        pipeline->reconfigure(config);
+    }
     spdlog::info("configuration reloaded from {}", o.config_path);
     out.status("configuration reloaded from " + o.config_path);
 }
@@ -506,19 +482,44 @@ void load_state_file(const Options& o, app::Pipeline& pipeline, const app::Outpu
     }
 }
 
-/// Capture drops as the kernel and the interface report them, for the operator's log at exit.
-void report_drops(const std::vector<capture::PcapSource>& sources) {
-    for (const auto& s : sources) {
-        if (auto c = s.counters()) {
-            spdlog::info("capture on {}: {} kernel drops, {} interface drops", s.name(),
-                         c->kernel_drops, c->interface_drops);
+/// Capture drops as the kernel and the interface report them, for the operator's log at exit:
+/// per interface, the kernel's drops of every worker's socket added up; the interface's own
+/// drops are one figure, whichever socket reads them.
+void report_drops(const std::vector<app::LiveWorker>& workers) {
+    for (std::size_t i = 0; i < workers.front().sources.size(); ++i) {
+        std::optional<capture::CaptureCounters> total;
+        for (const auto& w : workers) {
+            if (auto c = w.sources[i].counters()) {
+                total = total.value_or(capture::CaptureCounters{});
+                total->kernel_drops += c->kernel_drops;
+                total->interface_drops = std::max(total->interface_drops, c->interface_drops);
+            }
+        }
+        if (total) {
+            spdlog::info("capture on {}: {} kernel drops, {} interface drops",
+                         workers.front().sources[i].name(), total->kernel_drops,
+                         total->interface_drops);
         }
     }
 }
 
-/// SIGTERM or end of replay: settle, flush every sink, write metrics and state.
-void shut_down(const Options& o, app::Pipeline& pipeline, const core::Stats& stats,
-               app::Outputs& out, exporters::ProcessMetrics& process) {
+/// SIGTERM or end of replay: settle, flush every sink, write metrics and state. Workers end
+/// one by one; the last to end is one that saw packets, and closes the run for all.
+void shut_down(const Options& o, const std::vector<std::unique_ptr<app::Pipeline>>& pipelines,
+               const core::Stats& stats, app::Outputs& out, exporters::ProcessMetrics& process) {
+    std::size_t last = 0;
+    for (std::size_t i = 0; i < pipelines.size(); ++i) {
+        if (pipelines[i]->started() &&
+            (!pipelines[last]->started() || pipelines[i]->now() >= pipelines[last]->now())) {
+            last = i;
+        }
+    }
+    for (std::size_t i = 0; i < pipelines.size(); ++i) {
+        if (i != last) {
+            pipelines[i]->finish(false);
+        }
+    }
+    app::Pipeline& pipeline = *pipelines[last];
     pipeline.finish();
     out.status("printwatch stopping");
     out.finish();
@@ -588,18 +589,32 @@ int run(Options o) {
         return check_only(o);
     }
     std::string filter_summary;
-    auto sources = open_inputs(o, core::PortMap(config->ports), filter_summary);
+    auto worker_sources = open_inputs(o, core::PortMap(config->ports), filter_summary);
     core::Stats stats;
     register_process_metrics(stats);
     exporters::ProcessMetrics process(stats, o.interfaces);
     app::Outputs out(o.outputs, *config, stats);
-    app::PipelineOptions options{o.all_traffic};
+    app::PipelineOptions options;
+    options.all_traffic = o.all_traffic;
     if (!o.interfaces.empty()) {
         options.flow_id_salt =
             sensor_salt(config->sensor.name);  // live: two sensors give one flow two ids
     }
-    app::Pipeline pipeline(*config, stats, out.events(), dissectors::all(), options);
-    register_inputs(o, sources, pipeline);
+    const bool threaded = worker_sources.size() > 1;
+    app::SerializedSink serialized(out.events());
+    core::EventSink& events = threaded ? serialized : out.events();
+    if (threaded) {
+        options.detection = std::make_shared<detect::DetectionState>(*config, stats);
+        options.detection->threaded = true;
+        options.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
+    }
+    std::vector<std::unique_ptr<app::Pipeline>> pipelines;
+    for (auto& sources : worker_sources) {
+        pipelines.push_back(
+            std::make_unique<app::Pipeline>(*config, stats, events, dissectors::all(), options));
+        register_inputs(o, sources, *pipelines.back());
+    }
+    app::Pipeline& pipeline = *pipelines.front();  // the detection state is every worker's
     std::unique_ptr<exporters::Summary> summary;
     if (o.wants_summary() || !o.report_path.empty()) {
         summary = std::make_unique<exporters::Summary>(config->limits.printers);
@@ -627,21 +642,32 @@ int run(Options o) {
     bool any_error = false;
     std::uint64_t packets = 0;
     if (live_capture) {
-        spdlog::info("capturing on {} with filter: {}", fmt::join(o.interfaces, ","),
-                     filter_summary);
+        spdlog::info("capturing on {} with filter: {}{}", fmt::join(o.interfaces, ","),
+                     filter_summary,
+                     threaded ? fmt::format(" ({} workers)", pipelines.size()) : std::string());
+        std::vector<app::LiveWorker> workers;
+        for (std::size_t w = 0; w < pipelines.size(); ++w) {
+            workers.push_back(app::LiveWorker{std::move(worker_sources[w]), pipelines[w].get()});
+        }
         const auto save = [&] { save_state_now(o, pipeline); };
-        live(
-            sources, pipeline, out.events(),
-            [&] {
-                reload(o, *config, pipeline, out);
-                save();
-            },
-            save);
-        report_drops(sources);
+        app::LiveHooks hooks;
+        hooks.stop_requested = [] { return g_stop != 0; };
+        hooks.take_reload = [] {
+            const bool asked = g_reload != 0;
+            g_reload = 0;
+            return asked;
+        };
+        hooks.reload = [&] {
+            reload(o, *config, pipelines, out);
+            save();
+        };
+        hooks.save_state = save;
+        app::run_live(workers, events, stats, hooks);
+        report_drops(workers);
     } else {
-        packets = replay(o, sources, pipeline, any_error);
+        packets = replay(o, worker_sources.front(), pipeline, any_error);
     }
-    shut_down(o, pipeline, stats, out, process);
+    shut_down(o, pipelines, stats, out, process);
     if (summary) {
         write_summary(o, *summary, stats, packets);
     }
@@ -684,6 +710,11 @@ int checked_main(int argc, char** argv) {
         ->type_name("BPF");
     cli.add_flag("--all-traffic", o.all_traffic,
                  "No capture filter; recognise BJNP/PJL on any port");
+    cli.add_option("--workers", o.workers,
+                   "Live capture on N threads, each with its own flows: the kernel spreads each "
+                   "interface's packets over them by host pair (PACKET_FANOUT)")
+        ->type_name("N")
+        ->check(CLI::Range(1U, 64U));
     cli.add_flag("--libpcap-reader", o.libpcap_reader,
                  "Replay files through libpcap's reader instead of printwatch's own (the same "
                  "output; for comparison)");

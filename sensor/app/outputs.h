@@ -12,6 +12,7 @@
 #include "exporters/syslog_sink.h"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,25 @@ class TypeFilterSink final : public core::EventSink {
   private:
     core::EventSink& inner_;
     std::vector<std::string> types_;
+};
+
+/// The workers of a live capture (--workers) write through this: one lock around the sinks,
+/// which are written by one thread at a time.
+class SerializedSink final : public core::EventSink {
+  public:
+    explicit SerializedSink(core::EventSink& inner) : inner_(inner) {}
+    void write(const core::EveEvent& e) override {
+        const std::lock_guard lock(mutex_);
+        inner_.write(e);
+    }
+    void flush() override {
+        const std::lock_guard lock(mutex_);
+        inner_.flush();
+    }
+
+  private:
+    core::EventSink& inner_;
+    std::mutex mutex_;
 };
 
 class Outputs {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "pcap_source.h"
 
+#include "fanout.h"
 #include "file_reader.h"
 #include "port_prefilter.h"
 
@@ -150,6 +151,9 @@ PcapSource PcapSource::open_live(const std::string& iface, const LiveOptions& op
     }
     if (pcap_setnonblock(p, 1, err.data()) != 0) {
         throw std::runtime_error("-i " + iface + ": " + err.data());
+    }
+    if (options.fanout) {
+        src.fanout_group_ = join_fanout(pcap_fileno(p), options.fanout_group, iface);
     }
     return src;
 }

@@ -28,6 +28,9 @@ struct LiveOptions {
     int snaplen = 65535;
     int buffer_bytes = 64 * 1024 * 1024;  // kernel ring (TPACKET_V3) size
     bool promiscuous = true;
+    /// --workers: join a PACKET_FANOUT group (fanout.h), `fanout_group` or else a new one.
+    bool fanout = false;
+    std::optional<std::uint16_t> fanout_group;
 };
 
 struct CaptureCounters {
@@ -75,6 +78,10 @@ class PcapSource {
     [[nodiscard]] core::LinkType link() const noexcept { return link_; }
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     [[nodiscard]] bool live() const noexcept { return live_; }
+    /// The fanout group a live capture joined (LiveOptions::fanout).
+    [[nodiscard]] std::optional<std::uint16_t> fanout_group() const noexcept {
+        return fanout_group_;
+    }
     void set_interface_index(std::uint16_t i) noexcept { index_ = i; }
 
   private:
@@ -100,6 +107,7 @@ class PcapSource {
     bool live_ = false;
     core::LinkType link_ = core::LinkType::Unsupported;
     std::uint16_t index_ = 0;
+    std::optional<std::uint16_t> fanout_group_;
 };
 
 /// Checks that a BPF expression compiles for a link type, without a capture; for

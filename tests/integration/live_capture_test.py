@@ -7,6 +7,7 @@ reported; --user drops root; SIGHUP reloads the config without losing state; SIG
 the sinks and writes the state file.
 usage: live_capture_test.py PRINTWATCH REPO_ROOT
 """
+import collections
 import os
 import re
 import signal
@@ -157,6 +158,67 @@ def logrotate_reopen(ns, a, b):
             old == {"101"} and new == {"102"} and n_old == 40 and n_new == 40, f"{old} {new}")
 
 
+def record_counts(events):
+    """Protocol records by type, and each printer as its last record describes it (the workers
+    may learn a printer's facts in another order, which can add an update record)."""
+    counts = collections.Counter(e["event_type"] for e in events if e["event_type"] not in ("stats", "printer"))
+    printers = {e["printer"]["address"]: (e["printer"].get("model"), tuple(e["printer"].get("services", [])))
+                for e in events if e["event_type"] == "printer"}
+    return sorted(counts.items()), sorted(printers.items(), key=str)
+
+
+def comparable(keys):
+    """A scan fires on whichever packet crosses the threshold: with its hosts spread over the
+    workers that packet can differ, so a scan alert is compared by its source alone."""
+    return sorted(((k[0], k[1]) if k[0] == 1001003 else k for k in keys), key=str)
+
+
+def workers_vs_offline(ns, a, b):
+    """--workers 2: the kernel spreads the packets over two threads by host pair; the alerts
+    and protocol records equal the offline run's, on a trunk SPAN too (one packet on two VLANs
+    reaches one worker), and SIGHUP reloads with the workers paused."""
+    r = h.run([BIN, "--workers", "2", "-r", os.path.join(ROOT, "pcaps", "scan", "input.pcap")])
+    h.check("--workers 2 with -r: usage error naming the flag (a replay stays on one thread)",
+            r.returncode == 2 and "--workers 2: only for live capture (-i)" in r.stderr, r.stderr[-300:])
+    per_worker = collections.Counter()
+    for case in ("inbound-outcomes", "trunk-span", "vlan-mirror", "scan", "pret-session", "ipv6",
+                 "untrusted-client"):
+        eve, prom = os.path.join(WORK, f"w2-{case}.jsonl"), os.path.join(WORK, f"w2-{case}.prom")
+        cfg = os.path.join(ROOT, "pcaps", case, "config.yaml")
+        sensor = procs.start([BIN, "-i", a, "-c", cfg, "--eve", eve, "--metrics-file", prom,
+                              "--workers", "2", "--metrics", "127.0.0.1:0"])
+        time.sleep(1)
+        h.tcpreplay(ns, b, os.path.join(ROOT, "pcaps", case, "input.pcap"), ["--topspeed"])
+        want = offline(case)
+        off_events = h.eve_events(os.path.join(WORK, f"{case}-offline.jsonl"))
+        h.wait_for(lambda: len(h.alert_keys(h.eve_events(eve))) >= len(want), timeout=15)
+        if case == "inbound-outcomes":
+            sensor.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+        rc = procs.stop(sensor)
+        err = sensor.stderr.read().decode()
+        events = h.eve_events(eve)
+        h.check(f"--workers 2, {case}: alerts match the offline run ({len(want)})",
+                rc == 0 and comparable(h.alert_keys(events)) == comparable(want),
+                f"rc={rc} live={h.alert_keys(events)}\n     | offline={want}\n     | {err[-300:]}")
+        h.check(f"--workers 2, {case}: protocol records and printers match the offline run",
+                record_counts(events) == record_counts(off_events),
+                f"{record_counts(events)} != {record_counts(off_events)}")
+        metrics = open(prom).read() if os.path.exists(prom) else ""
+        workers = {w: float(n) for w, n in re.findall(
+            r'^printwatch_capture_worker_packets_total\{worker="(\d)"\} (\S+)', metrics, re.M)}
+        total = re.search(rf'^printwatch_capture_packets_total\{{interface="{a}"\}} (\S+)', metrics, re.M)
+        h.check(f"--workers 2, {case}: the workers' packets add up to the interface's",
+                len(workers) == 2 and total and sum(workers.values()) == float(total.group(1)),
+                f"{workers} {total.group(0) if total else ''}")
+        per_worker.update({w: n for w, n in workers.items()})
+        if case == "inbound-outcomes":
+            h.check("--workers 2: SIGHUP reloads the configuration", "configuration reloaded" in err,
+                    err[-300:])
+    h.check(f"--workers 2: both workers took packets ({dict(per_worker)})",
+            len(per_worker) == 2 and min(per_worker.values()) > 0)
+
+
 def privilege_trap(a):
     """--user nobody with --state in a directory only root can write: fail at start, naming
     the path, instead of running for hours and losing the state at exit."""
@@ -184,6 +246,7 @@ try:
         live_vs_offline(ns, a, b)
         sighup_reload(ns, a, b)
         logrotate_reopen(ns, a, b)
+        workers_vs_offline(ns, a, b)
         privilege_trap(a)
 finally:
     procs.stop_all()
