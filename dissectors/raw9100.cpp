@@ -317,6 +317,16 @@ class Raw9100Dissector final : public core::Dissector {
     /// Consumes PDL-mode bytes up to and including a UEL (which returns to PJL).
     std::size_t pdl_bytes(Bytes data) {
         for (std::size_t i = 0; i < data.size(); ++i) {
+            if (uel_matched_ == 0) {
+                // Outside a partial match only an ESC can start one: jump to the next (the
+                // per-byte match was a twentieth of a replay's time on print jobs).
+                const auto rest = data.subspan(i);
+                const auto esc = std::find(rest.begin(), rest.end(), kUel[0]);
+                if (esc == rest.end()) {
+                    break;
+                }
+                i += static_cast<std::size_t>(esc - rest.begin());
+            }
             const char c = static_cast<char>(data[i]);
             if (c == kUel[uel_matched_]) {
                 if (++uel_matched_ == kUel.size()) {

@@ -14,6 +14,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <string_view>
+#include <utility>
 
 namespace printwatch::dissect::raw9100 {
 
@@ -262,6 +264,43 @@ constexpr std::array kPsOperators{
     PsEntry{"vmstatus", "info", false},
     PsEntry{"realtime", "info", false},
 };
+/// Operator names are lowercase words of these lengths: a token outside them (a number, image
+/// data, a name with capitals) is rejected without a look at the table.
+constexpr auto kPsNameLengths = [] {
+    std::size_t shortest = SIZE_MAX;
+    std::size_t longest = 0;
+    for (const auto& e : kPsOperators) {
+        shortest = std::min(shortest, e.name.size());
+        longest = std::max(longest, e.name.size());
+    }
+    return std::pair{shortest, longest};
+}();
+static_assert(std::all_of(kPsOperators.begin(), kPsOperators.end(), [](const PsEntry& e) {
+    return std::all_of(e.name.begin(), e.name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}));
+
+/// The bytes code_byte() only appends to the current token: everything but delimiters and the
+/// bytes that open comments, strings, hex strings and names.
+constexpr auto kTokenByte = [] {
+    std::array<bool, 256> table{};
+    table.fill(true);
+    for (const char c : std::string_view("%(</ \t\r\n\f)>[]{}")) {
+        table.at(static_cast<unsigned char>(c)) = false;
+    }
+    table.at(0) = false;
+    return table;
+}();
+
+/// The bytes string_byte() only appends to the current string (outside an escape).
+constexpr auto kStringByte = [] {
+    std::array<bool, 256> table{};
+    table.fill(true);
+    for (const char c : std::string_view("\\()")) {
+        table.at(static_cast<unsigned char>(c)) = false;
+    }
+    return table;
+}();
+
 /// Device names that `file` legitimately opens in any job.
 bool standard_file(std::string_view path) {
     return path.empty() ||
@@ -282,8 +321,10 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
     if (token_ == "/superexec") {
         token_.erase(0, 1);
     }
-    if (token_.empty() || token_.front() == '/' || token_.size() > kMaxToken) {
-        token_.clear();
+    const auto [shortest, longest] = kPsNameLengths;
+    if (token_.size() < shortest || token_.size() > longest || token_.front() < 'a' ||
+        token_.front() > 'z') {
+        token_.clear();  // also a literal name (a leading '/') and an oversized token
         return;
     }
     const auto* const it = std::find_if(kPsOperators.begin(), kPsOperators.end(),
@@ -388,11 +429,44 @@ void PsScanner::code_byte(char c, const std::function<void(PsOperator&&)>& emit)
 }
 
 void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&&)>& emit) {
-    for (const char c : data) {
-        if (string_depth_ > 0) {
-            string_byte(c);
-        } else if (!skipped(c)) {
-            code_byte(c, emit);
+    // Byte by byte as the states require, but comments, hex strings and runs of string or
+    // token bytes are taken whole: a print job is mostly those, and one call per byte was the
+    // largest cost of a replay's printer traffic.
+    std::size_t i = 0;
+    while (i < data.size()) {
+        if (string_depth_ > 0 && !escape_ && kStringByte.at(static_cast<unsigned char>(data[i]))) {
+            std::size_t end = i + 1;
+            while (end < data.size() && kStringByte.at(static_cast<unsigned char>(data[end]))) {
+                ++end;
+            }
+            // As string_byte() would: a string keeps its first kMaxString bytes.
+            const std::size_t room = kMaxString - std::min(string_.size(), kMaxString);
+            string_.append(data.substr(i, std::min(end - i, room)));
+            i = end;
+        } else if (string_depth_ > 0) {
+            string_byte(data[i++]);
+        } else if (comment_) {
+            const auto end = data.find_first_of("\r\n", i);
+            comment_ = end == std::string_view::npos;
+            i = comment_ ? data.size() : end + 1;  // the line end ends the comment
+        } else if (hex_) {
+            const auto end = data.find('>', i);
+            hex_ = end == std::string_view::npos;
+            i = hex_ ? data.size() : end + 1;
+        } else if (saw_lt_) {
+            skipped(data[i++]);
+        } else if (kTokenByte.at(static_cast<unsigned char>(data[i]))) {
+            std::size_t end = i + 1;
+            while (end < data.size() && kTokenByte.at(static_cast<unsigned char>(data[end]))) {
+                ++end;
+            }
+            // As code_byte() would: a token keeps at most kMaxToken + 1 bytes, so that an
+            // oversized one is known as such.
+            const std::size_t room = kMaxToken + 1 - std::min(token_.size(), kMaxToken + 1);
+            token_.append(data.substr(i, std::min(end - i, room)));
+            i = end;
+        } else {
+            code_byte(data[i++], emit);
         }
     }
 }

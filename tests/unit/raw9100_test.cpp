@@ -100,6 +100,42 @@ TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings"
     CHECK_FALSE(benign[0].dangerous);
 }
 
+TEST_CASE("PostScript scanner: the same operators however the bytes are split", "[ps]") {
+    // The scanner takes comments, hex strings and token runs whole within a chunk; a boundary
+    // anywhere (one byte at a time, or every split of a job in two) must not change a thing.
+    const std::string job =
+        std::string(
+            "%!PS-Adobe-3.0\n%%Title: (deletefile) in a DSC comment\r"
+            "/Helvetica findfont 12 scalefont setfont 72 720 moveto (a (nested) deletefile) show\n"
+            "<48656c6c6f3e> pop <</Password (0) /StartJobPassword (0)>> setsystemparams\n"
+            "(/etc/passwd) (r) file pop serverdict begin 0 exitserver %comment\n"
+            "1183615869 internaldict /superexec get exec (..\\/x) deletefile\n"
+            "thistokenisfarlongerthansixtyfourbytesandsoisnevercomparedwithanyoperatornamefile\n"
+            "(*) {==} 256 string filenameforall devstatus") +
+        std::string(1, '\0') + "quit[product]{version} (" + std::string(300, 'x') + ") deletefile ";
+    auto names = [](const std::vector<dissect::raw9100::PsOperator>& ops) {
+        std::vector<std::string> out;
+        for (const auto& op : ops) {
+            out.push_back(op.name + ":" + op.category + ":" + op.path + ":" + op.mode +
+                          (op.dangerous ? ":!" : ""));
+        }
+        return out;
+    };
+    const auto whole = names(ps({job}));
+    CAPTURE(whole);
+    CHECK(whole.size() == 11);
+    CHECK(whole.back() == "deletefile:destructive:" + std::string(256, 'x') + "::!");
+    std::vector<std::string> bytewise;
+    for (const char c : job) {
+        bytewise.emplace_back(1, c);
+    }
+    CHECK(names(ps(bytewise)) == whole);
+    for (std::size_t cut = 1; cut < job.size(); ++cut) {
+        INFO("split at " << cut);
+        REQUIRE(names(ps({job.substr(0, cut), job.substr(cut)})) == whole);
+    }
+}
+
 TEST_CASE("PCL scanner: inquiry, echo, macros, combined parameters, raster skip", "[pcl]") {
     dissect::raw9100::PclScanner s;
     std::vector<dissect::raw9100::PclCommand> out;
