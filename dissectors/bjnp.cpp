@@ -40,7 +40,9 @@ constexpr std::array<std::string_view, 6> kMagics{"BJNP", "BJNB", "BNJB", "PJNB"
 constexpr std::size_t kMaxIdString = 1024;     // IEEE 1284 IDs are a few hundred bytes
 constexpr std::size_t kPayloadHeadCap = 2048;  // TCP: bytes of each payload kept for parsing
 constexpr std::size_t kMaxOutstanding = 16;    // requests remembered for response pairing
-constexpr std::uint32_t kMaxViolations = 32;   // then the flow is not BJNP: detach
+constexpr std::uint32_t kMaxViolations = 32;
+constexpr std::size_t kRecordFields =
+    16;  // a record's header fields and its payload's   // then the flow is not BJNP: detach
 constexpr std::size_t kMaxAddresses = 8;
 
 std::string_view text(Bytes b) {
@@ -345,14 +347,17 @@ std::string_view parse_payload(const Header& h, Bytes payload, bool udp, Object&
 namespace {
 
 Object header_fields(const Header& h) {
-    return Object{{"magic", h.magic},
-                  {"direction", h.response() ? "response" : "command"},
-                  {"device", h.scanner() ? "scanner" : "printer"},
-                  {"command", command_name(h.code)},
-                  {"code", static_cast<int>(h.code)},
-                  {"seq", static_cast<int>(h.seq)},
-                  {"session", static_cast<int>(h.session)},
-                  {"length", h.length}};
+    Object fields;
+    fields.reserve(kRecordFields);  // the payload's fields follow: one allocation, not four
+    fields.emplace_back("magic", h.magic);
+    fields.emplace_back("direction", h.response() ? "response" : "command");
+    fields.emplace_back("device", h.scanner() ? "scanner" : "printer");
+    fields.emplace_back("command", command_name(h.code));
+    fields.emplace_back("code", static_cast<int>(h.code));
+    fields.emplace_back("seq", static_cast<int>(h.seq));
+    fields.emplace_back("session", static_cast<int>(h.session));
+    fields.emplace_back("length", h.length);
+    return fields;
 }
 
 /// Per-direction TCP framing state: header bytes, then the payload (only its head is kept).
@@ -371,7 +376,9 @@ class BjnpDissector final : public core::Dissector {
     explicit BjnpDissector(const core::DissectorContext& ctx)
         : udp_(ctx.transport == core::Transport::Udp) {
         for (auto& f : framers_) {
-            f.head.reserve(kPayloadHeadCap);
+            if (!udp_) {  // a datagram is parsed where it lies; only TCP collects payloads
+                f.head.reserve(kPayloadHeadCap);
+            }
         }
     }
 
@@ -509,24 +516,32 @@ class BjnpDissector final : public core::Dissector {
     }
 
     void remember_request(const Header& h) {
-        if (outstanding_.size() == kMaxOutstanding) {
-            outstanding_.erase(outstanding_.begin());
+        if (outstanding_count_ == kMaxOutstanding) {
+            erase_request(0);
         }
-        outstanding_.emplace_back(h.code, h.seq);
+        outstanding_.at(outstanding_count_++) = {h.code, h.seq};
     }
     bool take_request(const Header& h) {
-        auto it =
-            std::find(outstanding_.begin(), outstanding_.end(), std::make_pair(h.code, h.seq));
-        if (it == outstanding_.end()) {
-            return false;
+        for (std::size_t i = 0; i < outstanding_count_; ++i) {
+            if (outstanding_.at(i) == std::make_pair(h.code, h.seq)) {
+                erase_request(i);
+                return true;
+            }
         }
-        outstanding_.erase(it);
-        return true;
+        return false;
+    }
+    void erase_request(std::size_t i) {
+        for (; i + 1 < outstanding_count_; ++i) {
+            outstanding_.at(i) = outstanding_.at(i + 1);
+        }
+        --outstanding_count_;
     }
 
     bool udp_;
     std::array<Framer, 2> framers_;
-    std::vector<std::pair<std::uint8_t, std::uint16_t>> outstanding_;
+    // In place: a UDP flow is often one datagram, and a vector was an allocation per flow.
+    std::array<std::pair<std::uint8_t, std::uint16_t>, kMaxOutstanding> outstanding_{};
+    std::size_t outstanding_count_ = 0;
     std::uint32_t violations_ = 0;
 };
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "community_id.h"
 
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage): OpenSSL's switch, before its headers
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <memory>
 #include <stdexcept>
@@ -13,33 +16,21 @@ namespace {
 constexpr std::size_t kSha1Size = 20;
 constexpr std::size_t kMaxInput = 2 + 16 + 16 + 2 + 2 + 2;
 
-/// SHA-1 with the digest fetched once and a context reused per thread: OpenSSL 3's one-shot
-/// SHA1() fetches the algorithm and allocates a context on every call (a dozen mallocs and
-/// a fifth of the allocations of a replay with protocol records on).
-class Sha1 {
-  public:
-    Sha1()
-        : md_(EVP_MD_fetch(nullptr, "SHA1", nullptr), EVP_MD_free),
-          ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-        if (md_ == nullptr || ctx_ == nullptr) {
-            throw std::runtime_error("OpenSSL: SHA-1 is not available");
-        }
+/// SHA-1 through OpenSSL's low-level interface, on a context on the stack. Its EVP interface
+/// allocates on every digest, however it is called: the one-shot SHA1() fetches the algorithm
+/// and a context (a dozen mallocs), and EVP_DigestInit_ex2 on a kept context still makes a
+/// new provider context (one malloc per record, with tests/unit/alloc_test.cpp counting).
+/// The low-level calls are deprecated in OpenSSL 3 but kept for the whole 3.x series; they
+/// allocate nothing.
+std::array<unsigned char, kSha1Size> sha1(const unsigned char* data, std::size_t n) {
+    std::array<unsigned char, kSha1Size> out{};
+    SHA_CTX ctx;
+    if (SHA1_Init(&ctx) != 1 || SHA1_Update(&ctx, data, n) != 1 ||
+        SHA1_Final(out.data(), &ctx) != 1) {
+        throw std::runtime_error("OpenSSL: SHA-1 failed");
     }
-    std::array<unsigned char, kSha1Size> digest(const unsigned char* data, std::size_t n) {
-        std::array<unsigned char, kSha1Size> out{};
-        unsigned int len = 0;
-        if (EVP_DigestInit_ex2(ctx_.get(), md_.get(), nullptr) != 1 ||
-            EVP_DigestUpdate(ctx_.get(), data, n) != 1 ||
-            EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1 || len != kSha1Size) {
-            throw std::runtime_error("OpenSSL: SHA-1 failed");
-        }
-        return out;
-    }
-
-  private:
-    std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md_;
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
+    return out;
+}
 }  // namespace
 
 CommunityId community_id(const core::IpAddr& src, std::uint16_t sport, const core::IpAddr& dst,
@@ -70,8 +61,7 @@ CommunityId community_id(const core::IpAddr& src, std::uint16_t sport, const cor
         put(static_cast<std::uint8_t>(p >> 8U));
         put(static_cast<std::uint8_t>(p));
     }
-    thread_local Sha1 sha1;
-    const auto digest = sha1.digest(buf.data(), n);
+    const auto digest = sha1(buf.data(), n);
     std::array<unsigned char, 4 * ((kSha1Size + 2) / 3) + 1> b64{};
     const int len = EVP_EncodeBlock(b64.data(), digest.data(), kSha1Size);
     CommunityId out{'1', ':'};

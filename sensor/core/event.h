@@ -41,10 +41,12 @@ struct InputName {
 
 struct EveEvent {
     Timestamp ts;
-    std::uint64_t flow_id = 0;    // 0: no flow
-    std::string in_iface;         // live capture: the interface
-    std::string pcap_filename;    // replay: the file, as given to -r (Suricata puts it here too)
-    std::string_view event_type;  // alert, printer, bjnp, pjl, postscript, stats
+    std::uint64_t flow_id = 0;  // 0: no flow
+    // Views of the pipeline's input names, which are registered at start and outlive every
+    // event (a sink serializes an event before write() returns).
+    std::string_view in_iface;       // live capture: the interface
+    std::string_view pcap_filename;  // replay: the file, as given to -r (Suricata puts it here)
+    std::string_view event_type;     // alert, printer, bjnp, pjl, postscript, stats
     std::uint8_t vlan_count = 0;
     std::array<std::uint16_t, 2> vlan{};
     std::optional<EventTuple> tuple;

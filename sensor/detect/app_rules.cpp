@@ -55,8 +55,9 @@ std::uint64_t hash(std::string_view s) {
 
 }  // namespace
 
-void Detector::app_alert(Flow& flow, std::uint32_t sid, std::string_view detail, Object details,
-                         core::Timestamp ts, bool stricter_when_untrusted, bool trusted) {
+void Detector::app_alert(Flow& flow, std::uint32_t sid, std::string_view detail,
+                         core::FunctionRef<Object()> details, core::Timestamp ts,
+                         bool stricter_when_untrusted, bool trusted) {
     const std::string_view app_proto = sid == sid::kPsDangerousOperator ? "postscript"
                                        : sid >= sid::kPjlInfoQuery      ? "pjl"
                                                                         : "bjnp";
@@ -65,8 +66,7 @@ void Detector::app_alert(Flow& flow, std::uint32_t sid, std::string_view detail,
     }
     SuppressKey key{sid, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
                     0,   hash(detail)};
-    alert(
-        &flow, sid, key, flow.client, [&] { return std::move(details); }, ts, app_proto);
+    alert(&flow, sid, key, flow.client, details, ts, app_proto);
 }
 
 void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {
@@ -92,9 +92,12 @@ void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {
 void Detector::bjnp_rules(Flow& flow, const AppEvent& event, bool trusted) {
     const auto& f = event.fields;
     if (!event.violation.empty()) {
-        app_alert(flow, sid::kBjnpMalformed, event.violation,
-                  pick(f, {"magic", "command", "code", "length", "violation"}), event.ts, false,
-                  trusted);
+        app_alert(
+            flow, sid::kBjnpMalformed, event.violation,
+            [&] {
+                return pick(f, {"magic", "command", "code", "length", "violation"});
+            },
+            event.ts, false, trusted);
         return;
     }
     if (trusted) {
@@ -102,15 +105,26 @@ void Detector::bjnp_rules(Flow& flow, const AppEvent& event, bool trusted) {
     }
     const bool request = text(f, "direction") == "command";
     if (event.name == "discover" && request) {
-        app_alert(flow, sid::kBjnpDiscovery, event.name, pick(f, {"device", "magic"}), event.ts,
-                  false, trusted);
+        app_alert(
+            flow, sid::kBjnpDiscovery, event.name,
+            [&] {
+                return pick(f, {"device", "magic"});
+            },
+            event.ts, false, trusted);
     } else if (event.name == "identity" && !request) {
-        app_alert(flow, sid::kBjnpIdentityQuery, event.name,
-                  pick(f, {"device", "model", "manufacturer", "command_set"}), event.ts, false,
-                  trusted);
+        app_alert(
+            flow, sid::kBjnpIdentityQuery, event.name,
+            [&] {
+                return pick(f, {"device", "model", "manufacturer", "command_set"});
+            },
+            event.ts, false, trusted);
     } else if (event.name == "job_details" && request) {
-        app_alert(flow, sid::kBjnpJob, event.name, pick(f, {"device", "host", "user", "title"}),
-                  event.ts, false, trusted);
+        app_alert(
+            flow, sid::kBjnpJob, event.name,
+            [&] {
+                return pick(f, {"device", "host", "user", "title"});
+            },
+            event.ts, false, trusted);
     }
 }
 
@@ -118,21 +132,33 @@ void Detector::pjl_rules(Flow& flow, const AppEvent& event, bool trusted) {
     const auto& f = event.fields;
     const std::string category = text(f, "category");
     const std::string command = text(f, "command");
-    Object details = pick(f, {"command", "args", "category", "path", "traversal", "tool"});
     if (flag(f, "oversized")) {
-        Object d = pick(f, {"command", "line_length", "tool"});
-        app_alert(flow, sid::kPjlOversized, "oversized", std::move(d), event.ts, true, trusted);
+        app_alert(
+            flow, sid::kPjlOversized, "oversized",
+            [&] {
+                return pick(f, {"command", "line_length", "tool"});
+            },
+            event.ts, true, trusted);
     }
     if (number(f, "default_count") == kDefaultBurst) {
-        Object d = pick(f, {"command", "tool"});
-        d.emplace_back("burst", number(f, "default_count"));
-        app_alert(flow, sid::kPjlDestructive, "DEFAULT burst", std::move(d), event.ts, true,
-                  trusted);
+        app_alert(
+            flow, sid::kPjlDestructive, "DEFAULT burst",
+            [&] {
+                Object d = pick(f, {"command", "tool"});
+                d.emplace_back("burst", number(f, "default_count"));
+                return d;
+            },
+            event.ts, true, trusted);
     }
     if (number(f, "job_password_count") == kPasswordBurst) {
-        Object d = pick(f, {"command", "tool"});
-        d.emplace_back("attempts", number(f, "job_password_count"));
-        app_alert(flow, sid::kPjlLock, "JOB PASSWORD burst", std::move(d), event.ts, true, trusted);
+        app_alert(
+            flow, sid::kPjlLock, "JOB PASSWORD burst",
+            [&] {
+                Object d = pick(f, {"command", "tool"});
+                d.emplace_back("attempts", number(f, "job_password_count"));
+                return d;
+            },
+            event.ts, true, trusted);
     }
     std::uint32_t sid = 0;
     if (category == "info_query" ||
@@ -149,15 +175,24 @@ void Detector::pjl_rules(Flow& flow, const AppEvent& event, bool trusted) {
     }
     if (sid != 0) {
         const std::string key = command + (flag(f, "traversal") ? " traversal" : "");
-        app_alert(flow, sid, key, std::move(details), event.ts, true, trusted);
+        app_alert(
+            flow, sid, key,
+            [&] {
+                return pick(f, {"command", "args", "category", "path", "traversal", "tool"});
+            },
+            event.ts, true, trusted);
     }
 }
 
 void Detector::postscript_rules(Flow& flow, const AppEvent& event, bool trusted) {
     const auto& f = event.fields;
     if (flag(f, "dangerous")) {
-        app_alert(flow, sid::kPsDangerousOperator, text(f, "operator") + text(f, "path"),
-                  pick(f, {"operator", "category", "path", "access"}), event.ts, true, trusted);
+        app_alert(
+            flow, sid::kPsDangerousOperator, text(f, "operator") + text(f, "path"),
+            [&] {
+                return pick(f, {"operator", "category", "path", "access"});
+            },
+            event.ts, true, trusted);
     }
 }
 

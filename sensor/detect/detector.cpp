@@ -459,13 +459,15 @@ void Detector::write_flood_summary(const FloodSummary& s, Timestamp ts) {
     sink_.write(e);
 }
 
-void Detector::on_app_event(Flow& flow, const core::AppEvent& event) {
+void Detector::on_app_event(Flow& flow, core::AppEvent& event) {
     const auto lock = lock_shared();
     core::EveEvent e = flow_event(flow, event.ts, event.proto);
     e.app_proto = event.proto;
     e.body_key = event.proto;
-    e.body = event.fields;
+    // Lent to the record and taken back for the rules: a copy was a third of its allocations.
+    e.body = std::move(event.fields);
     sink_.write(e);
+    event.fields = std::move(e.body);
     if (!event.violation.empty()) {
         for (const auto& [name, by_reason] : violation_series_) {
             if (name == event.dissector) {

@@ -64,7 +64,7 @@ class Detector {
     /// An ICMP/ICMPv6 unreachable that quotes a datagram of `flow`.
     void on_icmp_unreachable(core::Flow& flow, const core::DecodedPacket& pkt);
     /// A dissector fact: writes the protocol record and applies the protocol rules.
-    void on_app_event(core::Flow& flow, const core::AppEvent& event);
+    void on_app_event(core::Flow& flow, core::AppEvent& event);
     /// The flow's state is about to be dropped.
     void on_flow_end(core::Flow& flow, core::Timestamp now);
     /// End of replay or shutdown: settles every pending attempt as unanswered. With
@@ -115,9 +115,10 @@ class Detector {
     void postscript_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
     /// A protocol alert keyed by `detail`; with `stricter_when_untrusted`, an outside or
     /// untrusted client gets the sid's stricter variant (docs/protocols.md §2.7).
+    /// `details` builds the alert's fields, only for an alert the gate lets through.
     void app_alert(core::Flow& flow, std::uint32_t sid, std::string_view detail,
-                   core::Object details, core::Timestamp ts, bool stricter_when_untrusted,
-                   bool trusted);
+                   core::FunctionRef<core::Object()> details, core::Timestamp ts,
+                   bool stricter_when_untrusted, bool trusted);
 
     core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
                               std::string_view event_type) const;

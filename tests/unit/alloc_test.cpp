@@ -186,5 +186,8 @@ TEST_CASE("Protocol records: allocations per record stay bounded", "[alloc]") {
     const auto r = replay(frames, 5'000, true, small_tables());
     INFO(r.news << " allocations in " << r.packets << " packets, " << r.records << " records");
     REQUIRE(r.records > 0);
-    CHECK(r.news <= 10 * r.records);  // 9.2 per record when this was written
+    // 3.9 per record when this was written (9.2 before): the new flow's dissector, the record's
+    // field list, its serialization. OpenSSL's mallocs are not counted here (they do not go
+    // through operator new); the Community ID's SHA-1 makes none.
+    CHECK(r.news <= 5 * r.records);
 }
