@@ -37,6 +37,9 @@ using core::ParseError;
 namespace {
 
 constexpr std::array<std::string_view, 6> kMagics{"BJNP", "BJNB", "BNJB", "PJNB", "PNJB", "MFNP"};
+static_assert(std::all_of(kMagics.begin(), kMagics.end(), [](std::string_view m) {
+    return m.front() == 'B' || m.front() == 'P' || m.front() == 'M';  // resync() relies on it
+}));
 constexpr std::size_t kMaxIdString = 1024;     // IEEE 1284 IDs are a few hundred bytes
 constexpr std::size_t kPayloadHeadCap = 2048;  // TCP: bytes of each payload kept for parsing
 constexpr std::size_t kMaxOutstanding = 16;    // requests remembered for response pairing
@@ -505,7 +508,10 @@ class BjnpDissector final : public core::Dissector {
     /// Skips to the next known magic in the stream; false when this chunk has none.
     static bool resync(Framer& f, ByteReader& r) {
         while (r.remaining() >= 4) {
-            if (has_magic(r.rest())) {
+            // Every magic starts with B, P or M: most bytes of a stream that lost its framing
+            // are ruled out by their first byte alone.
+            const auto first = r.rest().front();
+            if ((first == 'B' || first == 'P' || first == 'M') && has_magic(r.rest())) {
                 f = Framer{};
                 return true;
             }

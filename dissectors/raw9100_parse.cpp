@@ -327,8 +327,12 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
         token_.clear();  // also a literal name (a leading '/') and an oversized token
         return;
     }
-    const auto* const it = std::find_if(kPsOperators.begin(), kPsOperators.end(),
-                                        [&](const PsEntry& e) { return e.name == token_; });
+    const auto* const it =
+        std::find_if(kPsOperators.begin(), kPsOperators.end(), [&](const PsEntry& e) {
+            // The first byte before the compare: most tokens
+            // of an operator's length are other words.
+            return e.name.front() == token_.front() && e.name == token_;
+        });
     token_.clear();
     if (it == kPsOperators.end()) {
         return;
