@@ -140,26 +140,24 @@ void Detector::pjl_rules(Flow& flow, const AppEvent& event, bool trusted) {
             },
             event.ts, true, trusted);
     }
-    if (number(f, "default_count") == kDefaultBurst) {
+    // PRET's loops: a burst of DEFAULTs (destroy) or of JOB PASSWORDs (brute force), alerted
+    // with the count under `as`.
+    const auto burst = [&](std::string_view count, std::int64_t at, std::uint32_t sid,
+                           std::string_view detail, const char* as) {
+        if (number(f, count) != at) {
+            return;
+        }
         app_alert(
-            flow, sid::kPjlDestructive, "DEFAULT burst",
+            flow, sid, detail,
             [&] {
                 Object d = pick(f, {"command", "tool"});
-                d.emplace_back("burst", number(f, "default_count"));
+                d.emplace_back(as, number(f, count));
                 return d;
             },
             event.ts, true, trusted);
-    }
-    if (number(f, "job_password_count") == kPasswordBurst) {
-        app_alert(
-            flow, sid::kPjlLock, "JOB PASSWORD burst",
-            [&] {
-                Object d = pick(f, {"command", "tool"});
-                d.emplace_back("attempts", number(f, "job_password_count"));
-                return d;
-            },
-            event.ts, true, trusted);
-    }
+    };
+    burst("default_count", kDefaultBurst, sid::kPjlDestructive, "DEFAULT burst", "burst");
+    burst("job_password_count", kPasswordBurst, sid::kPjlLock, "JOB PASSWORD burst", "attempts");
     std::uint32_t sid = 0;
     if (category == "info_query" ||
         (category == "info" && command.starts_with("INFO") && !trusted)) {
