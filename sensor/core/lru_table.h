@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <type_traits>
@@ -38,10 +39,7 @@ class LruTable {
 
     explicit LruTable(std::size_t capacity, std::uint64_t seed = 0)
         : capacity_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)), seed_(seed) {
-        std::size_t cells = 16;
-        while (cells < 2 * capacity_) {
-            cells <<= 1U;
-        }
+        const std::size_t cells = std::bit_ceil(std::max<std::size_t>(16, 2 * capacity_));
         index_.assign(cells, Cell{});
         mask_ = cells - 1;
         // Reserving the whole capacity keeps every value at a fixed address for the table's

@@ -2,6 +2,7 @@
 #include "scan_tracker.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace printwatch::detect {
 
@@ -11,11 +12,7 @@ ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsCon
       stats_(stats),
       evicted_(stats.series(core::table_evictions_family(stats), {{"table", "scan_sources"}})),
       sources_(limits.clients) {
-    std::size_t n = 16;
-    while (n < limits.clients) {
-        n <<= 1U;
-    }
-    first_.resize(n);
+    first_.resize(std::bit_ceil(std::max<std::size_t>(16, limits.clients)));
 }
 
 ScanTracker::FirstSight& ScanTracker::first_sight(const core::IpAddr& source) noexcept {
