@@ -45,6 +45,9 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       flows_(config.limits, config.flow.vlan_tracking, stats, *this, options_.hash_seed),
       app_(registry, config, options_.all_traffic, stats) {
     flows_.set_flow_id_salt(options_.flow_id_salt);
+    if (!options_.stats_deadline) {
+        options_.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
+    }
     const auto fam = stats.family("printwatch_decode_errors_total",
                                   "Packets that could not be decoded, by layer and reason",
                                   core::MetricType::Counter);
@@ -127,20 +130,14 @@ void Pipeline::tick(Timestamp now) {
 }
 
 bool Pipeline::stats_due() {
-    if (!options_.stats_deadline) {
-        if (now_ < next_stats_) {
-            return false;
-        }
-        next_stats_ = now_ + kStatsInterval;
-        return true;
-    }
     auto& deadline = *options_.stats_deadline;
     std::int64_t due = deadline.load(std::memory_order_relaxed);
     if (due == INT64_MIN) {  // the workers' first packet starts the interval
         deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
         return false;
     }
-    // One worker wins the exchange; the others see the new deadline.
+    // One worker wins the exchange; the others see the new deadline. (A lone pipeline has a
+    // deadline of its own, and always wins.)
     return now_.usec >= due && deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
 }
 
@@ -158,7 +155,6 @@ void Pipeline::on_frame(const core::RawFrame& frame) {
     if (!started_) {
         started_ = true;
         now_ = frame.ts;
-        next_stats_ = frame.ts + kStatsInterval;
     }
     // Packet time never runs backwards for timers, even across files or reordered captures.
     now_ = std::max(now_, frame.ts);

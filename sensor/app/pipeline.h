@@ -117,7 +117,6 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     core::DecodedPacket pkt_;  // reused: no per-packet allocation
     core::Flow* current_flow_ = nullptr;
     core::Timestamp now_;
-    core::Timestamp next_stats_;
     bool started_ = false;
     std::array<std::array<core::SeriesId, 4>, static_cast<std::size_t>(decode::Layer::Count)>
         decode_errors_{};
