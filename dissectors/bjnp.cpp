@@ -43,9 +43,8 @@ static_assert(std::all_of(kMagics.begin(), kMagics.end(), [](std::string_view m)
 constexpr std::size_t kMaxIdString = 1024;     // IEEE 1284 IDs are a few hundred bytes
 constexpr std::size_t kPayloadHeadCap = 2048;  // TCP: bytes of each payload kept for parsing
 constexpr std::size_t kMaxOutstanding = 16;    // requests remembered for response pairing
-constexpr std::uint32_t kMaxViolations = 32;
-constexpr std::size_t kRecordFields =
-    16;  // a record's header fields and its payload's   // then the flow is not BJNP: detach
+constexpr std::uint32_t kMaxViolations = 32;   // then the flow is not BJNP: detach
+constexpr std::size_t kRecordFields = 16;      // a record's header fields and its payload's
 constexpr std::size_t kMaxAddresses = 8;
 
 std::string_view text(Bytes b) {
@@ -201,8 +200,7 @@ bool has_magic(Bytes b) noexcept {
     }
     // One word against six: resync() asks at every byte of a stream that lost its framing, and
     // six string compares there were a twentieth of a replay.
-    const std::uint32_t head = std::uint32_t{b[0]} << 24U | std::uint32_t{b[1]} << 16U |
-                               std::uint32_t{b[2]} << 8U | std::uint32_t{b[3]};
+    const std::uint32_t head = big_endian_word(text(b.first(4)));
     return std::find(kMagicWords.begin(), kMagicWords.end(), head) != kMagicWords.end();
 }
 

@@ -279,27 +279,33 @@ static_assert(std::all_of(kPsOperators.begin(), kPsOperators.end(), [](const PsE
     return std::all_of(e.name.begin(), e.name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }));
 
-/// The bytes code_byte() only appends to the current token: everything but delimiters and the
-/// bytes that open comments, strings, hex strings and names.
-constexpr auto kTokenByte = [] {
-    std::array<bool, 256> table{};
-    table.fill(true);
-    for (const char c : std::string_view("%(</ \t\r\n\f)>[]{}")) {
-        table.at(static_cast<unsigned char>(c)) = false;
+using ByteSet = std::array<bool, 256>;
+constexpr ByteSet every_byte_but(std::string_view excluded) {
+    ByteSet set{};
+    set.fill(true);
+    for (const char c : excluded) {
+        set.at(static_cast<unsigned char>(c)) = false;
     }
-    table.at(0) = false;
-    return table;
-}();
-
+    return set;
+}
+/// The bytes code_byte() only appends to the current token: everything but delimiters (NUL
+/// among them) and the bytes that open comments, strings, hex strings and names.
+constexpr ByteSet kTokenByte = every_byte_but(std::string_view("%(</ \t\r\n\f)>[]{}\0", 16));
+static_assert(!kTokenByte[0] && !kTokenByte['}']);
 /// The bytes string_byte() only appends to the current string (outside an escape).
-constexpr auto kStringByte = [] {
-    std::array<bool, 256> table{};
-    table.fill(true);
-    for (const char c : std::string_view("\\()")) {
-        table.at(static_cast<unsigned char>(c)) = false;
+constexpr ByteSet kStringByte = every_byte_but("\\()");
+
+/// Appends to `to` the run of `set` bytes at data[i...], keeping `to` at most `cap` bytes as
+/// the byte-wise path would; returns where the run ends.
+std::size_t append_run(std::string& to, std::string_view data, std::size_t i, const ByteSet& set,
+                       std::size_t cap) {
+    std::size_t end = i;
+    while (end < data.size() && set.at(static_cast<unsigned char>(data[end]))) {
+        ++end;
     }
-    return table;
-}();
+    to.append(data.substr(i, std::min(end - i, cap - std::min(to.size(), cap))));
+    return end;
+}
 
 /// Device names that `file` legitimately opens in any job.
 bool standard_file(std::string_view path) {
@@ -439,14 +445,7 @@ void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&
     std::size_t i = 0;
     while (i < data.size()) {
         if (string_depth_ > 0 && !escape_ && kStringByte.at(static_cast<unsigned char>(data[i]))) {
-            std::size_t end = i + 1;
-            while (end < data.size() && kStringByte.at(static_cast<unsigned char>(data[end]))) {
-                ++end;
-            }
-            // As string_byte() would: a string keeps its first kMaxString bytes.
-            const std::size_t room = kMaxString - std::min(string_.size(), kMaxString);
-            string_.append(data.substr(i, std::min(end - i, room)));
-            i = end;
+            i = append_run(string_, data, i, kStringByte, kMaxString);  // its first bytes only
         } else if (string_depth_ > 0) {
             string_byte(data[i++]);
         } else if (comment_) {
@@ -460,15 +459,8 @@ void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&
         } else if (saw_lt_) {
             skipped(data[i++]);
         } else if (kTokenByte.at(static_cast<unsigned char>(data[i]))) {
-            std::size_t end = i + 1;
-            while (end < data.size() && kTokenByte.at(static_cast<unsigned char>(data[end]))) {
-                ++end;
-            }
-            // As code_byte() would: a token keeps at most kMaxToken + 1 bytes, so that an
-            // oversized one is known as such.
-            const std::size_t room = kMaxToken + 1 - std::min(token_.size(), kMaxToken + 1);
-            token_.append(data.substr(i, std::min(end - i, room)));
-            i = end;
+            // As code_byte() would: kMaxToken + 1 bytes at most, so an oversized token shows.
+            i = append_run(token_, data, i, kTokenByte, kMaxToken + 1);
         } else {
             code_byte(data[i++], emit);
         }
