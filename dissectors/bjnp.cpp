@@ -573,9 +573,24 @@ std::unique_ptr<core::Dissector> make(const core::DissectorContext& ctx) {
 
 namespace printwatch::dissectors {
 
+namespace {
+// BJNP and MFNP use both UDP and TCP (docs/protocols.md §1.2). 8611 is the printer service,
+// 8612 the scanner's; 8613 and 8614 have no published role, so they keep their numbers.
+constexpr std::array<std::uint16_t, 4> kBjnpPorts{8611, 8612, 8613, 8614};
+constexpr std::array kBjnpServices{
+    core::ServiceSpec{"bjnp-printer", 8611}, core::ServiceSpec{"bjnp-scanner", 8612},
+    core::ServiceSpec{"bjnp-8613", 8613}, core::ServiceSpec{"bjnp-8614", 8614},
+    core::ServiceSpec{"bjnp-other", 0}};
+// MFNP (8610) is opt-in: a sibling protocol with BJNP's framing, not BJNP itself.
+constexpr std::array kMfnpServices{core::ServiceSpec{"mfnp", 0}};
+constexpr std::array kBjnpGroups{
+    core::PortGroup{"bjnp", kBjnpPorts, true, true, kBjnpServices, "bjnp"},
+    core::PortGroup{"mfnp", {}, true, true, kMfnpServices, "bjnp"}};
+}  // namespace
+
 const core::DissectorInfo& bjnp_info() {
     static const core::DissectorInfo kInfo{
-        "bjnp", true, true, "bjnp", &dissect::bjnp::probe, &dissect::bjnp::make};
+        "bjnp", true, true, &dissect::bjnp::probe, &dissect::bjnp::make, kBjnpGroups};
     return kInfo;
 }
 

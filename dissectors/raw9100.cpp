@@ -23,6 +23,7 @@
 #include "core/dissector.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <memory>
 #include <string>
@@ -544,9 +545,17 @@ std::unique_ptr<core::Dissector> make(const core::DissectorContext& /*ctx*/) {
 
 namespace printwatch::dissectors {
 
+namespace {
+constexpr std::array<std::uint16_t, 1> kRawPorts{9100};
+constexpr std::array kRawServices{core::ServiceSpec{"raw", 0}};
+// Raw JetDirect is TCP only (docs/protocols.md §1.2).
+constexpr std::array kRawGroups{
+    core::PortGroup{"raw", kRawPorts, true, false, kRawServices, "raw"}};
+}  // namespace
+
 const core::DissectorInfo& raw9100_info() {
     static const core::DissectorInfo kInfo{
-        "raw", true, false, "raw", &dissect::raw9100::probe, &dissect::raw9100::make};
+        "raw", true, false, &dissect::raw9100::probe, &dissect::raw9100::make, kRawGroups};
     return kInfo;
 }
 

@@ -5,12 +5,17 @@
 
 namespace printwatch::dissectors {
 
-const core::DissectorInfo& bjnp_info();     // bjnp.cpp
 const core::DissectorInfo& raw9100_info();  // raw9100.cpp
+const core::DissectorInfo& bjnp_info();     // bjnp.cpp
 
 std::span<const core::DissectorInfo* const> all() {
-    static const std::array<const core::DissectorInfo*, 2> kAll{&bjnp_info(), &raw9100_info()};
+    static const std::array<const core::DissectorInfo*, 2> kAll{&raw9100_info(), &bjnp_info()};
     return kAll;
+}
+
+const core::ServiceCatalog& services() {
+    static const core::ServiceCatalog kServices(all());
+    return kServices;
 }
 
 }  // namespace printwatch::dissectors

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/dissector.h"
+#include "core/service.h"
 
 #include <span>
 
@@ -10,5 +11,7 @@ namespace printwatch::dissectors {
 
 /// Every registered dissector, in probe order.
 std::span<const core::DissectorInfo* const> all();
+/// The services of all(), numbered once.
+const core::ServiceCatalog& services();
 
 }  // namespace printwatch::dissectors

@@ -157,6 +157,7 @@ void Summary::on_attempt(const core::SettledAttempt& a) {
         it->second.printer = a.printer;
         it->second.name = std::string(a.printer_name);
         it->second.service = a.service;
+        it->second.service_label = a.service_label;
     }
     if (it == targets_.end()) {
         ++targets_dropped_;
@@ -233,7 +234,7 @@ std::string render_summary_text(const Summary& summary, const core::Stats& stats
                         "service", "accepted", "refused", "unanswered", "first", "last", "verdict");
         for (const auto* t : targets) {
             out += fmt::format("  {:<32} {:<13} {:>9} {:>9} {:>10}  {:<23}  {:<23}  {}\n",
-                               printer_label(*t), core::to_string(t->service), t->by_outcome[0],
+                               printer_label(*t), t->service_label, t->by_outcome[0],
                                t->by_outcome[1], t->by_outcome[2], when(t->first), when(t->last),
                                verdict_text(Summary::verdict(*t)));
         }
@@ -360,7 +361,7 @@ section.target{margin-bottom:1.5em}
             h += fmt::format(
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
                 "<td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>\n",
-                html_escape(printer_label(*t)), core::to_string(t->service), t->by_outcome[0],
+                html_escape(printer_label(*t)), t->service_label, t->by_outcome[0],
                 t->by_outcome[1], t->by_outcome[2], when(t->first), when(t->last), cls,
                 html_escape(verdict_text(v)));
         }
@@ -372,7 +373,7 @@ section.target{margin-bottom:1.5em}
         h += "</p>\n";
         for (const auto* t : targets) {
             h += fmt::format("<section class=\"target\"><h3>{} &middot; {}</h3>\n{}\n</section>\n",
-                             html_escape(printer_label(*t)), core::to_string(t->service),
+                             html_escape(printer_label(*t)), t->service_label,
                              timeline_svg(*t, t0, t1));
         }
         h += "<h2>Top sources</h2>\n<table id=\"sources\"><tr><th>source</th><th>inbound "

@@ -34,7 +34,8 @@ class Summary final : public core::AttemptObserver {
     struct Target {
         core::IpAddr printer;
         std::string name;
-        core::Service service = core::Service::None;
+        core::ServiceId service = core::ServiceId::None;
+        std::string_view service_label;  // static, from the catalog
         std::array<std::uint64_t, 3> by_outcome{};
         core::Timestamp first{INT64_MAX};
         core::Timestamp last{INT64_MIN};
@@ -72,7 +73,7 @@ class Summary final : public core::AttemptObserver {
 
     std::size_t max_targets_;
     std::size_t max_sources_;
-    std::map<std::pair<core::IpAddr, core::Service>, Target> targets_;
+    std::map<std::pair<core::IpAddr, core::ServiceId>, Target> targets_;
     std::unordered_map<core::IpAddr, std::uint64_t> sources_;
     std::uint64_t targets_dropped_ = 0;
     std::uint64_t attempts_ = 0;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config_load.h"
 
+#include "core/ports.h"
 #include "core/text.h"
+#include "dissectors/registry.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -257,23 +259,36 @@ class Loader {
             }
         }
     }
+    /// `ports.<key>`, one list per registered port group (core::PortGroup): the keys are the
+    /// registry's, so a new protocol brings its own.
     void ports(const YAML::Node& n) {
-        each_key(n, "ports", {"raw", "bjnp", "mfnp"},
-                 [&](const std::string& key, const YAML::Node& v) {
-                     auto& list = key == "raw"    ? cfg_.ports.raw
-                                  : key == "bjnp" ? cfg_.ports.bjnp
-                                                  : cfg_.ports.mfnp;
-                     port_list(v, "ports." + key, list);
-                 });
-        // A port belongs to one service family, or its traffic could not be named.
-        const auto& p = cfg_.ports;
-        for (const auto* other : {&p.bjnp, &p.mfnp}) {
-            for (auto port : *other) {
-                const bool in_raw = std::find(p.raw.begin(), p.raw.end(), port) != p.raw.end();
-                const bool twice = other == &p.mfnp &&
-                                   std::find(p.bjnp.begin(), p.bjnp.end(), port) != p.bjnp.end();
-                if (in_raw || twice) {
-                    error(n, "ports: " + std::to_string(port) + " is listed in two families");
+        const auto& groups = dissectors::services().groups();
+        std::set<std::string> keys;
+        for (const auto* g : groups) {
+            keys.emplace(g->key);
+        }
+        each_key(n, "ports", keys, [&](const std::string& key, const YAML::Node& v) {
+            for (auto& list : cfg_.ports.lists) {
+                if (list.key == key) {
+                    port_list(v, "ports." + key, list.ports);
+                }
+            }
+        });
+        // A port belongs to one group per transport, or its traffic could not be named.
+        for (std::size_t a = 0; a < groups.size(); ++a) {
+            for (std::size_t b = a + 1; b < groups.size(); ++b) {
+                const bool shared_transport =
+                    (groups[a]->tcp && groups[b]->tcp) || (groups[a]->udp && groups[b]->udp);
+                if (!shared_transport) {
+                    continue;
+                }
+                const auto pa = core::effective_ports(*groups[a], cfg_.ports);
+                for (auto port : core::effective_ports(*groups[b], cfg_.ports)) {
+                    if (std::find(pa.begin(), pa.end(), port) != pa.end()) {
+                        error(n, "ports: " + std::to_string(port) + " is listed in both ports." +
+                                     std::string(groups[a]->key) + " and ports." +
+                                     std::string(groups[b]->key));
+                    }
                 }
             }
         }
@@ -386,6 +401,11 @@ class Loader {
 core::Result<SensorConfig, ConfigErrors> load_node(const std::function<YAML::Node()>& parse,
                                                    const std::string& name) {
     SensorConfig cfg;
+    // Every registered port group is listed, with its defaults until the file says otherwise.
+    for (const auto* g : dissectors::services().groups()) {
+        cfg.ports.lists.push_back(
+            core::PortList{std::string(g->key), core::effective_ports(*g, core::PortsConfig{})});
+    }
     Loader loader(name, cfg);
     try {
         loader.load(parse());
@@ -425,9 +445,11 @@ std::vector<std::string> restart_only_changes(const core::SensorConfig& running,
             changed.emplace_back(key);
         }
     };
-    check(running.ports.raw != next.ports.raw, "ports.raw");
-    check(running.ports.bjnp != next.ports.bjnp, "ports.bjnp");
-    check(running.ports.mfnp != next.ports.mfnp, "ports.mfnp");
+    for (const auto* g : dissectors::services().groups()) {
+        const std::string key = "ports." + std::string(g->key);
+        check(core::effective_ports(*g, running.ports) != core::effective_ports(*g, next.ports),
+              key.c_str());
+    }
     check(running.limits.flows != next.limits.flows, "limits.flows");
     check(running.limits.clients != next.limits.clients, "limits.clients");
     check(running.limits.printers != next.limits.printers, "limits.printers");

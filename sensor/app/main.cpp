@@ -589,7 +589,8 @@ int run(Options o) {
         return check_only(o);
     }
     std::string filter_summary;
-    auto worker_sources = open_inputs(o, core::PortMap(config->ports), filter_summary);
+    auto worker_sources =
+        open_inputs(o, core::PortMap(dissectors::services(), config->ports), filter_summary);
     core::Stats stats;
     register_process_metrics(stats);
     exporters::ProcessMetrics process(stats, o.interfaces);

@@ -40,10 +40,11 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       stats_(stats),
       sink_(sink),
       options_(std::move(options)),
-      ports_(config.ports),
-      detector_(config, stats, sink, inputs_, ports_, registry, options_.detection),
+      services_(registry),
+      ports_(services_, config.ports),
+      detector_(config, stats, sink, inputs_, ports_, services_, registry, options_.detection),
       flows_(config.limits, config.flow.vlan_tracking, stats, *this, options_.hash_seed),
-      app_(registry, config, options_.all_traffic, stats) {
+      app_(registry, services_, config, options_.all_traffic, stats) {
     flows_.set_flow_id_salt(options_.flow_id_salt);
     if (!options_.stats_deadline) {
         options_.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
@@ -176,7 +177,7 @@ void Pipeline::handle_transport(const core::DecodedPacket& pkt) {
         case PacketKind::Tcp:
         case PacketKind::Udp: {
             const bool dst_is_service =
-                ports_.lookup(pkt.ip_proto, pkt.dport) != core::Service::None;
+                ports_.lookup(pkt.ip_proto, pkt.dport) != core::ServiceId::None;
             auto obs = flows_.observe(pkt, dst_is_service);
             if (obs.created) {
                 obs.flow->service = ports_.lookup(obs.flow->proto, obs.flow->server_port);
@@ -227,7 +228,7 @@ void Pipeline::finish(bool last_worker) {
 
 void Pipeline::reconfigure(const core::SensorConfig& config) {
     config_ = &config;
-    ports_ = core::PortMap(config.ports);
+    ports_ = core::PortMap(services_, config.ports);
     detector_.reconfigure(config);
     app_.reconfigure(config);
 }

@@ -107,6 +107,7 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     core::Stats& stats_;
     core::EventSink& sink_;
     PipelineOptions options_;
+    core::ServiceCatalog services_;  // from the registry; ports_ and the detector point into it
     core::PortMap ports_;
     std::vector<core::InputName> inputs_;
     std::vector<InterfaceSeries> iface_series_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "state_file.h"
 
+#include "dissectors/registry.h"
 #include "exporters/metrics_text.h"
 
 // gcc 12 at -O2 reports a "potential null pointer dereference" inside nlohmann's inlined
@@ -92,10 +93,10 @@ StateData parse_state(const std::string& text) {
         r.first_seen = core::Timestamp{p.at("first_seen_usec").get<std::int64_t>()};
         r.announced = true;
         for (const auto& s : p.at("services")) {
-            for (auto svc : core::kAllServices) {
-                if (text_of(s) == core::to_string(svc)) {
-                    r.services |= detect::service_bit(svc);
-                }
+            // A label no registered protocol has (an older build's) is dropped.
+            if (const auto svc = dissectors::services().by_label(text_of(s));
+                svc != core::ServiceId::None) {
+                r.services |= detect::service_bit(svc);
             }
         }
         d.printers.push_back(std::move(r));
@@ -187,9 +188,10 @@ void save_state(const std::string& path, const detect::Inventory& inventory) {
         }
         o["mac"] = p.mac ? nlohmann::ordered_json(p.mac->to_string()) : nlohmann::ordered_json();
         o["services"] = nlohmann::ordered_json::array();
-        for (auto svc : core::kAllServices) {
-            if ((p.services & detect::service_bit(svc)) != 0) {
-                o["services"].push_back(core::to_string(svc));
+        const auto& catalog = dissectors::services();
+        for (std::size_t i = 0; i < catalog.size(); ++i) {
+            if ((p.services & detect::service_bit(core::ServiceCatalog::id_at(i))) != 0) {
+                o["services"].push_back(catalog.entries()[i].label);
             }
         }
         o["model"] = p.model;

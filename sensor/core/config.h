@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace printwatch::core {
@@ -17,10 +18,25 @@ struct KnownPrinter {
     std::string name;
 };
 
+/// `ports.<key>`: the ports of one registered port group (core::PortGroup).
+struct PortList {
+    std::string key;
+    std::vector<std::uint16_t> ports;
+    friend bool operator==(const PortList&, const PortList&) = default;
+};
+
+/// The configured port lists. A registered group that is not listed keeps its default ports;
+/// config loading lists every group, so that what runs is what the config shows.
 struct PortsConfig {
-    std::vector<std::uint16_t> raw{9100};
-    std::vector<std::uint16_t> bjnp{8611, 8612, 8613, 8614};
-    std::vector<std::uint16_t> mfnp{};  // 8610 is opt-in: MFNP is a sibling, not BJNP
+    std::vector<PortList> lists;
+    [[nodiscard]] const std::vector<std::uint16_t>* find(std::string_view key) const noexcept {
+        for (const auto& l : lists) {
+            if (l.key == key) {
+                return &l.ports;
+            }
+        }
+        return nullptr;
+    }
 };
 
 struct ScanConfig {

@@ -65,17 +65,37 @@ struct DissectorContext {
     Transport transport = Transport::Tcp;
 };
 
+/// One printer service: its name in metrics, EVE and the state file ("bjnp-printer"), and
+/// the port that names it. Port 0 names every other port of its group.
+struct ServiceSpec {
+    std::string_view label;
+    std::uint16_t port = 0;
+};
+
+/// Ports configured together as `ports.<key>` and served by one dissector.
+struct PortGroup {
+    std::string_view key;
+    std::span<const std::uint16_t> defaults;
+    bool tcp = false;
+    bool udp = false;
+    /// Matched by port, first match wins; the port-0 entry (if any) takes the rest.
+    std::span<const ServiceSpec> services;
+    /// EVE app_proto of the group's flows until their content names a language.
+    std::string_view app_proto;
+};
+
 /// The registration record of one protocol: everything the engine knows about it.
 struct DissectorInfo {
     std::string_view name;
+    /// Transports whose payloads the probe may recognize under --all-traffic.
     bool tcp = false;
     bool udp = false;
-    /// Which configured service family a port maps to this dissector: "raw", "bjnp", "mfnp".
-    std::string_view service_family;
     /// Content check on the first payload of a flow, used on printer ports to confirm and under
     /// --all-traffic to recognize the protocol on any port.
     Confidence (*probe)(Bytes first_payload, Direction dir) noexcept = nullptr;
     std::unique_ptr<Dissector> (*make)(const DissectorContext& ctx) = nullptr;
+    /// The printer ports it serves, each group with its config key, defaults and services.
+    std::span<const PortGroup> port_groups;
 };
 
 }  // namespace printwatch::core

@@ -11,26 +11,4 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
         hash_finish(hash_word(hash_addr(hash_addr(0, k.lo), k.hi), rest)));
 }
 
-const char* to_string(Service s) noexcept {
-    switch (s) {
-        case Service::None:
-            return "none";
-        case Service::Raw:
-            return "raw";
-        case Service::BjnpPrinter:
-            return "bjnp-printer";
-        case Service::BjnpScanner:
-            return "bjnp-scanner";
-        case Service::Bjnp8613:
-            return "bjnp-8613";
-        case Service::Bjnp8614:
-            return "bjnp-8614";
-        case Service::BjnpOther:
-            return "bjnp-other";
-        case Service::Mfnp:
-            return "mfnp";
-    }
-    return "none";
-}
-
 }  // namespace printwatch::core

@@ -5,6 +5,7 @@
 
 #include "dissector.h"
 #include "net.h"
+#include "service.h"
 #include "timestamp.h"
 
 #include <array>
@@ -30,23 +31,6 @@ struct FlowKeyHash {
     std::size_t operator()(const FlowKey& k) const noexcept;
 };
 
-/// Service of a printer port, as named in docs/spec.md §4 and in metric labels.
-enum class Service : std::uint8_t {
-    None,
-    Raw,
-    BjnpPrinter,
-    BjnpScanner,
-    Bjnp8613,
-    Bjnp8614,
-    BjnpOther,
-    Mfnp
-};
-const char* to_string(Service s) noexcept;
-/// Every printer service, in metric and output order (Service::None excluded).
-inline constexpr std::array kAllServices{
-    Service::Raw,      Service::BjnpPrinter, Service::BjnpScanner, Service::Bjnp8613,
-    Service::Bjnp8614, Service::BjnpOther,   Service::Mfnp};
-
 enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };
 
 /// One inbound attempt once its outcome is known, for observers that keep their own view of
@@ -55,7 +39,8 @@ struct SettledAttempt {
     IpAddr client;
     IpAddr printer;
     std::string_view printer_name;  // configured name, or empty
-    Service service = Service::None;
+    ServiceId service = ServiceId::None;
+    std::string_view service_label;  // the catalog's, static
     AttemptState outcome = AttemptState::None;
     Timestamp start;
 };
@@ -99,7 +84,7 @@ struct Flow {
     std::uint32_t client_isn = 0;
 
     // Detection bookkeeping (detect/)
-    Service service = Service::None;
+    ServiceId service = ServiceId::None;
     AttemptState attempt = AttemptState::None;
     std::string_view refused_by;  // "rst" or "icmp" once refused
     Timestamp attempt_ts;

@@ -5,57 +5,37 @@
 
 namespace printwatch::core {
 
-namespace {
-Service bjnp_service(std::uint16_t port) noexcept {
-    switch (port) {
-        case 8611:
-            return Service::BjnpPrinter;
-        case 8612:
-            return Service::BjnpScanner;
-        case 8613:
-            return Service::Bjnp8613;
-        case 8614:
-            return Service::Bjnp8614;
-        default:
-            return Service::BjnpOther;
-    }
-}
-}  // namespace
-
 void PortMap::add(Entries& entries, std::bitset<65536>& bits, std::vector<std::uint16_t>& list,
-                  std::uint16_t port, Service service) {
+                  std::uint16_t port, ServiceId service) {
     if (bits.test(port)) {
-        return;  // the first family to claim a port keeps it
+        return;  // the first group to claim a port keeps it (config loading refuses overlaps)
     }
     bits.set(port);
     entries.emplace_back(port, service);
     list.insert(std::upper_bound(list.begin(), list.end(), port), port);
 }
 
-PortMap::PortMap(const PortsConfig& ports) {
-    // 9100 is raw JetDirect over TCP only; BJNP and MFNP use both UDP and TCP (docs/protocols.md
-    // §1.2).
-    for (auto p : ports.raw) {
-        add(tcp_, tcp_bits_, tcp_list_, p, Service::Raw);
+std::vector<std::uint16_t> effective_ports(const PortGroup& group, const PortsConfig& ports) {
+    if (const auto* listed = ports.find(group.key); listed != nullptr) {
+        return *listed;
     }
-    for (auto p : ports.bjnp) {
-        add(tcp_, tcp_bits_, tcp_list_, p, bjnp_service(p));
-        add(udp_, udp_bits_, udp_list_, p, bjnp_service(p));
-    }
-    for (auto p : ports.mfnp) {
-        add(tcp_, tcp_bits_, tcp_list_, p, Service::Mfnp);
-        add(udp_, udp_bits_, udp_list_, p, Service::Mfnp);
-    }
+    return {group.defaults.begin(), group.defaults.end()};
 }
 
-std::string_view service_family(Service s) noexcept {
-    switch (s) {
-        case Service::None:
-            return {};
-        case Service::Raw:
-            return "raw";
-        default:
-            return "bjnp";
+PortMap::PortMap(const ServiceCatalog& catalog, const PortsConfig& ports) : catalog_(&catalog) {
+    for (const auto* group : catalog.groups()) {
+        for (auto p : effective_ports(*group, ports)) {
+            const auto service = catalog.of(*group, p);
+            if (service == ServiceId::None) {
+                continue;  // a group without a catch-all service serves only its named ports
+            }
+            if (group->tcp) {
+                add(tcp_, tcp_bits_, tcp_list_, p, service);
+            }
+            if (group->udp) {
+                add(udp_, udp_bits_, udp_list_, p, service);
+            }
+        }
     }
 }
 

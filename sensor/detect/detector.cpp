@@ -12,7 +12,7 @@ using core::AttemptState;
 using core::Direction;
 using core::Flow;
 using core::Object;
-using core::Service;
+using core::ServiceId;
 using core::Timestamp;
 namespace tf = core::tcp_flags;
 
@@ -55,6 +55,7 @@ DetectionState::DetectionState(const core::SensorConfig& config, core::Stats& st
 
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
                    const std::vector<core::InputName>& inputs, const core::PortMap& ports,
+                   const core::ServiceCatalog& services,
                    std::span<const core::DissectorInfo* const> dissectors,
                    std::shared_ptr<DetectionState> shared)
     : config_(&config),
@@ -65,13 +66,15 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
       gate_(shared_->gate),
       scans_(shared_->scans),
       inventory_(shared_->inventory),
-      ports_(ports) {
+      ports_(ports),
+      services_(services),
+      attempts_(services.size() + 1) {
     attempts_family_ = stats.family("printwatch_inbound_attempts_total",
                                     "Attempts from outside home_net to reach a printer service",
                                     core::MetricType::Counter);
-    for (auto s : core::kAllServices) {
+    for (std::size_t i = 0; i < services.size(); ++i) {
         for (auto o : {AttemptState::Accepted, AttemptState::Refused, AttemptState::Unanswered}) {
-            attempt_series(s, o);
+            attempt_series(core::ServiceCatalog::id_at(i), o);
         }
     }
     exposed_family_ = stats.family("printwatch_printer_exposed",
@@ -102,11 +105,11 @@ void Detector::reconfigure(const core::SensorConfig& config) {
     inventory_.reconfigure(config);
 }
 
-core::SeriesId Detector::attempt_series(Service s, AttemptState outcome) {
+core::SeriesId Detector::attempt_series(ServiceId s, AttemptState outcome) {
     auto& slot = attempts_.at(static_cast<std::size_t>(s)).at(outcome_index(outcome));
     if (!slot.valid()) {
-        slot = stats_.series(attempts_family_,
-                             {{"service", core::to_string(s)}, {"outcome", outcome_name(outcome)}});
+        slot = stats_.series(attempts_family_, {{"service", std::string(services_.label(s))},
+                                                {"outcome", outcome_name(outcome)}});
     }
     return slot;
 }
@@ -139,7 +142,11 @@ core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
     e.vlan = flow.vlan;
     e.tuple =
         core::EventTuple{flow.client, flow.server, flow.client_port, flow.server_port, flow.proto};
-    e.app_proto = !flow.app_proto.empty() ? flow.app_proto : core::service_family(flow.service);
+    if (!flow.app_proto.empty()) {
+        e.app_proto = flow.app_proto;
+    } else if (const auto* s = services_.find(flow.service); s != nullptr) {
+        e.app_proto = s->group->app_proto;
+    }
     return e;
 }
 
@@ -230,7 +237,7 @@ bool Detector::check_unknown_client(Flow& flow, Timestamp ts) {
         {sid::kUnknownClient, flow.client, flow.server, static_cast<std::uint8_t>(flow.service), 0},
         flow.client,
         [&] {
-            Object details{{"service", core::to_string(flow.service)}};
+            Object details{{"service", label(flow)}};
             details.emplace_back("client_mac", flow.has_mac
                                                    ? core::Value(flow.client_mac.to_string())
                                                    : core::Value());
@@ -259,15 +266,16 @@ void Detector::start_attempt(Flow& flow, Timestamp ts) {
 }
 
 void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::DecodedPacket& pkt) {
-    if (flow.service == Service::None) {
+    if (flow.service == ServiceId::None) {
         return;
     }
     const auto lock = lock_shared();
     if (created) {
         // A known printer sending from its own service port (a reply to a broadcast discover
         // opens a flow of its own) is serving, not using a printer service.
-        const bool printer_serving = ports_.lookup(flow.proto, flow.client_port) != Service::None &&
-                                     inventory_.printer(flow.client) != nullptr;
+        const bool printer_serving =
+            ports_.lookup(flow.proto, flow.client_port) != ServiceId::None &&
+            inventory_.printer(flow.client) != nullptr;
         if (!printer_serving) {
             on_opening(flow, dir, pkt);
         }
@@ -342,7 +350,7 @@ void Detector::settle(Flow& flow, AttemptState outcome, Timestamp ts) {
         shared_->attempt_observer->on_attempt(core::SettledAttempt{
             flow.client, flow.server,
             known != nullptr ? std::string_view(known->name) : std::string_view{}, flow.service,
-            outcome, flow.attempt_ts});
+            services_.label(flow.service), outcome, flow.attempt_ts});
     }
     if (auto* p = inventory_.printer(flow.server); p != nullptr) {
         if (!p->last_attempt.valid()) {
@@ -357,7 +365,7 @@ void Detector::settle(Flow& flow, AttemptState outcome, Timestamp ts) {
         flow.client,
         [&] {
             Object details{{"outcome", outcome_name(outcome)},
-                           {"service", core::to_string(flow.service)},
+                           {"service", label(flow)},
                            {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
             if (outcome == AttemptState::Refused) {
                 details.emplace_back("refused_by", std::string(flow.refused_by));
@@ -384,8 +392,8 @@ void Detector::mark_exposed(Flow& flow, Timestamp ts) {
     if (p != nullptr) {
         auto& series = p->exposed[flow.service];
         if (!series.valid()) {
-            series = stats_.series(exposed_family_, {{"printer", p->label()},
-                                                     {"service", core::to_string(flow.service)}});
+            series =
+                stats_.series(exposed_family_, {{"printer", p->label()}, {"service", label(flow)}});
         }
         stats_.set(series, 1);
         p->exposed_at[flow.service] = ts;
@@ -394,7 +402,7 @@ void Detector::mark_exposed(Flow& flow, Timestamp ts) {
         &flow, sid::kExposed,
         {sid::kExposed, {}, flow.server, static_cast<std::uint8_t>(flow.service), 0}, flow.client,
         [&] {
-            Object details{{"service", core::to_string(flow.service)}};
+            Object details{{"service", label(flow)}};
             if (p != nullptr && !p->name.empty()) {
                 details.emplace_back("printer", p->name);
             }
@@ -410,7 +418,7 @@ void Detector::learn_printer(const Flow& flow, bool client_side, std::string_vie
         return;
     }
     // A printer that initiated the flow (a reply to a broadcast) serves on its source port.
-    const Service service =
+    const ServiceId service =
         client_side ? ports_.lookup(flow.proto, flow.client_port) : flow.service;
     const auto change = inventory_.observe_printer(address, mac_of(flow, !client_side), service,
                                                    model, learned_from, ts);
@@ -425,9 +433,9 @@ void Detector::write_printer_record(const PrinterRecord& p, Timestamp ts) {
     e.event_type = "printer";
     e.body_key = "printer";
     core::Array services;
-    for (auto s : core::kAllServices) {
-        if ((p.services & service_bit(s)) != 0) {
-            services.emplace_back(core::to_string(s));
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+        if ((p.services & service_bit(core::ServiceCatalog::id_at(i))) != 0) {
+            services.emplace_back(std::string(services_.entries()[i].label));
         }
     }
     e.body = Object{{"address", p.address.to_string()}};

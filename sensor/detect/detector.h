@@ -47,11 +47,13 @@ struct DetectionState {
 class Detector {
   public:
     /// `iface_names` outlives the detector; flows carry an index into it.
-    /// `ports` is the pipeline's port map, kept current on reload; `dissectors` names every
-    /// registered dissector, so violation counters are resolved once.
+    /// `ports` is the pipeline's port map, kept current on reload, and `services` the catalog
+    /// it maps into; `dissectors` names every registered dissector, so violation counters are
+    /// resolved once.
     /// `shared` is the sensor's cross-flow state; nullptr makes one of its own.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
              const std::vector<core::InputName>& inputs, const core::PortMap& ports,
+             const core::ServiceCatalog& services,
              std::span<const core::DissectorInfo* const> dissectors,
              std::shared_ptr<DetectionState> shared = nullptr);
     void reconfigure(const core::SensorConfig& config);
@@ -130,7 +132,11 @@ class Detector {
                core::Timestamp ts, std::string_view app_proto = {});
     void write_printer_record(const PrinterRecord& p, core::Timestamp ts);
     void write_flood_summary(const FloodSummary& s, core::Timestamp ts);
-    core::SeriesId attempt_series(core::Service s, core::AttemptState outcome);
+    core::SeriesId attempt_series(core::ServiceId s, core::AttemptState outcome);
+    /// The flow's service label, for alert details.
+    [[nodiscard]] std::string label(const core::Flow& flow) const {
+        return std::string(services_.label(flow.service));
+    }
 
     const core::SensorConfig* config_;
     core::Stats& stats_;
@@ -141,6 +147,7 @@ class Detector {
     ScanTracker& scans_;
     Inventory& inventory_;
     const core::PortMap& ports_;  // the pipeline's, rebuilt there on reload
+    const core::ServiceCatalog& services_;
     core::RingQueue<Pending> pending_;
     core::Timestamp now_;
     /// When advance() next has shared work (a budget minute, the exposure check): until then
@@ -150,7 +157,8 @@ class Detector {
     core::FamilyId exposed_family_;
     core::FamilyId last_attempt_family_;
     core::FamilyId dissector_errors_family_;
-    std::array<std::array<core::SeriesId, 3>, 8> attempts_{};
+    /// printwatch_inbound_attempts_total by service, then outcome.
+    std::vector<std::array<core::SeriesId, 3>> attempts_;
     /// printwatch_dissector_errors_total per dissector, indexed by core::ParseError.
     std::vector<std::pair<std::string_view, std::array<core::SeriesId, 4>>> violation_series_;
 };

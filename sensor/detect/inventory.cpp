@@ -3,7 +3,7 @@
 
 namespace printwatch::detect {
 
-std::uint32_t service_bit(core::Service s) noexcept {
+std::uint32_t service_bit(core::ServiceId s) noexcept {
     return 1U << static_cast<std::uint32_t>(s);
 }
 
@@ -39,7 +39,7 @@ PrinterRecord* Inventory::printer(const core::IpAddr& a) {
 }
 
 Change Inventory::observe_printer(const core::IpAddr& a, const std::optional<core::MacAddr>& mac,
-                                  core::Service service, std::string_view model,
+                                  core::ServiceId service, std::string_view model,
                                   std::string_view learned_from, core::Timestamp ts) {
     auto it = printers_.find(a);
     if (it == printers_.end()) {
@@ -61,7 +61,7 @@ Change Inventory::observe_printer(const core::IpAddr& a, const std::optional<cor
         p.mac = mac;
         change = change == Change::None ? Change::Updated : change;
     }
-    if (service != core::Service::None && (p.services & service_bit(service)) == 0) {
+    if (service != core::ServiceId::None && (p.services & service_bit(service)) == 0) {
         p.services |= service_bit(service);
         change = change == Change::None ? Change::Updated : change;
     }

@@ -21,15 +21,15 @@ struct PrinterRecord {
     core::IpAddr address;
     std::string name;  // from config, else empty
     std::optional<core::MacAddr> mac;
-    std::uint32_t services = 0;  // bit per core::Service
+    std::uint32_t services = 0;  // bit per core::ServiceId
     std::string model;
     std::string learned_from;  // bjnp | pjl | syn-ack | config
     core::Timestamp first_seen;
     bool announced = false;  // an event_type "printer" record was written
     // Per-printer metric series, created on first use (bounded by limits.printers).
     core::SeriesId last_attempt;
-    std::map<core::Service, core::SeriesId> exposed;
-    std::map<core::Service, core::Timestamp> exposed_at;
+    std::map<core::ServiceId, core::SeriesId> exposed;
+    std::map<core::ServiceId, core::Timestamp> exposed_at;
 
     [[nodiscard]] std::string label() const { return name.empty() ? address.to_string() : name; }
 };
@@ -50,7 +50,7 @@ class Inventory {
     PrinterRecord* printer(const core::IpAddr& a);
     /// Learns or updates a printer. `model` and `mac` may be empty. Capped by limits.printers.
     Change observe_printer(const core::IpAddr& a, const std::optional<core::MacAddr>& mac,
-                           core::Service service, std::string_view model,
+                           core::ServiceId service, std::string_view model,
                            std::string_view learned_from, core::Timestamp ts);
 
     [[nodiscard]] bool client_known(const core::IpAddr& a) const { return clients_.contains(a); }
@@ -84,6 +84,6 @@ class Inventory {
     core::SeriesId refused_clients_;
 };
 
-std::uint32_t service_bit(core::Service s) noexcept;
+std::uint32_t service_bit(core::ServiceId s) noexcept;
 
 }  // namespace printwatch::detect

@@ -34,8 +34,13 @@ AppState* app_state(core::Flow& flow) noexcept {
 }  // namespace
 
 AppLayer::AppLayer(std::span<const core::DissectorInfo* const> registry,
-                   const core::SensorConfig& config, bool all_traffic, core::Stats& stats)
-    : registry_(registry), config_(&config), all_traffic_(all_traffic), stats_(stats) {
+                   const core::ServiceCatalog& services, const core::SensorConfig& config,
+                   bool all_traffic, core::Stats& stats)
+    : registry_(registry),
+      services_(&services),
+      config_(&config),
+      all_traffic_(all_traffic),
+      stats_(stats) {
     const auto fam =
         stats.family("printwatch_dissector_detached_total",
                      "Flows whose content failed the dissector's probe", core::MetricType::Counter);
@@ -50,21 +55,17 @@ AppLayer::AppLayer(std::span<const core::DissectorInfo* const> registry,
 const core::DissectorInfo* AppLayer::select(const core::Flow& flow, core::Bytes payload,
                                             Direction dir, bool& detach) const {
     const bool tcp = flow.proto == core::ip_proto::kTcp;
-    const auto family = core::service_family(flow.service);
-    for (const auto* info : registry_) {
-        if (!(tcp ? info->tcp : info->udp)) {
-            continue;
+    const auto* service = services_->find(flow.service);
+    if (service != nullptr) {
+        // On its own port a dissector only needs the probe not to say "no".
+        const auto* info = service->dissector;
+        if (info->probe(payload, dir) != core::Confidence::No) {
+            return info;
         }
-        if (!family.empty() && info->service_family == family) {
-            // On its own port a dissector only needs the probe not to say "no".
-            if (info->probe(payload, dir) != core::Confidence::No) {
-                return info;
-            }
-            detach = true;
-            return nullptr;
-        }
+        detach = true;
+        return nullptr;
     }
-    if (!all_traffic_ && family.empty()) {
+    if (!all_traffic_) {
         return nullptr;
     }
     for (const auto* info : registry_) {
@@ -81,7 +82,7 @@ core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
     if (flow.app != nullptr || flow.app_rejected || pkt.payload.empty()) {
         return nullptr;  // already rejected, or nothing to look at yet
     }
-    if (flow.service == core::Service::None && !all_traffic_) {
+    if (flow.service == core::ServiceId::None && !all_traffic_) {
         return nullptr;
     }
     bool detach = false;
@@ -90,7 +91,7 @@ core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
         if (detach) {
             // Only a printer port whose content is not the protocol counts as "detached";
             // ordinary traffic that --all-traffic probed and rejected is just not ours.
-            if (flow.service != core::Service::None) {
+            if (flow.service != core::ServiceId::None) {
                 stats_.add(detached_);
             }
             flow.app_rejected = true;  // a flag, not a marker object: no allocation per flow

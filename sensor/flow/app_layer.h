@@ -8,7 +8,7 @@
 #include "core/dissector.h"
 #include "core/flow.h"
 #include "core/packet.h"
-#include "core/ports.h"
+#include "core/service.h"
 #include "core/stats.h"
 #include "stream.h"
 
@@ -18,7 +18,9 @@ namespace printwatch::flow {
 
 class AppLayer {
   public:
-    AppLayer(std::span<const core::DissectorInfo* const> registry, const core::SensorConfig& config,
+    /// `services` must be the catalog of `registry`, and outlive the AppLayer.
+    AppLayer(std::span<const core::DissectorInfo* const> registry,
+             const core::ServiceCatalog& services, const core::SensorConfig& config,
              bool all_traffic, core::Stats& stats);
 
     void on_packet(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt,
@@ -35,6 +37,7 @@ class AppLayer {
                                       core::Direction dir, bool& detach) const;
 
     std::span<const core::DissectorInfo* const> registry_;
+    const core::ServiceCatalog* services_;
     const core::SensorConfig* config_;
     bool all_traffic_;
     core::Stats& stats_;

@@ -11,9 +11,10 @@ TEST_CASE("An empty config gives the docs/spec.md defaults", "[config]") {
     auto c = load_config_text("", "empty.yaml");
     REQUIRE(c);
     CHECK(c->home_net.size() == 5);
-    CHECK(c->ports.raw == std::vector<std::uint16_t>{9100});
-    CHECK(c->ports.bjnp == std::vector<std::uint16_t>{8611, 8612, 8613, 8614});
-    CHECK(c->ports.mfnp.empty());
+    REQUIRE(c->ports.lists.size() == 3);
+    CHECK(*c->ports.find("raw") == std::vector<std::uint16_t>{9100});
+    CHECK(*c->ports.find("bjnp") == std::vector<std::uint16_t>{8611, 8612, 8613, 8614});
+    CHECK(c->ports.find("mfnp")->empty());
     CHECK(c->alerts.suppress.usec == 300'000'000);
     CHECK(c->alerts.attempt_timeout.usec == 5'000'000);
     CHECK(c->alerts.max_per_minute == 600);
@@ -90,7 +91,12 @@ TEST_CASE("Bad values of every kind are rejected", "[config]") {
     CHECK_FALSE(load_config_text("syslog: {facility: local9}\n", "x"));
     CHECK_FALSE(load_config_text("home_net: [10.1.2.3/8]\n", "x"));      // host bits set
     CHECK_FALSE(load_config_text("ports: {raw: [9100, 8611]}\n", "x"));  // two families
-    CHECK_FALSE(load_config_text("ports: {mfnp: [8612]}\n", "x"));
+    auto twice = load_config_text("ports: {mfnp: [8612]}\n", "x");
+    REQUIRE_FALSE(twice);
+    CHECK(twice.error()[0] == "x:1: ports: 8612 is listed in both ports.bjnp and ports.mfnp");
+    auto unknown = load_config_text("ports: {ipx: [1]}\n", "x");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error()[0] == "x:1: unknown key 'ports.ipx'");
     CHECK(load_config_text("ports: {mfnp: [8610]}\n", "x"));
     auto syntax = load_config_text("home_net: [10.0.0.0/8\n", "syntax.yaml");
     REQUIRE_FALSE(syntax);

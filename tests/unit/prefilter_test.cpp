@@ -7,6 +7,7 @@
 #include "capture/port_prefilter.h"
 #include "core/config.h"
 #include "core/ports.h"
+#include "dissectors/registry.h"
 
 #include <catch2/catch.hpp>
 
@@ -27,7 +28,7 @@ using printwatch::core::LinkType;
 using printwatch::core::PortMap;
 using printwatch::core::PortsConfig;
 
-const PortMap kPorts{PortsConfig{}};
+const PortMap kPorts{printwatch::dissectors::services(), PortsConfig{}};
 
 PcapSource open(const std::string& path, bool prefilter) {
     auto src = PcapSource::open_offline(path);

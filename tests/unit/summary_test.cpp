@@ -16,7 +16,8 @@ core::SettledAttempt attempt(const char* printer, AttemptState outcome, std::int
     return core::SettledAttempt{*core::IpAddr::parse(client),
                                 *core::IpAddr::parse(printer),
                                 {},
-                                core::Service::Raw,
+                                static_cast<core::ServiceId>(1),
+                                "raw",
                                 outcome,
                                 core::Timestamp{1'700'000'000 * kSec + second * kSec}};
 }
