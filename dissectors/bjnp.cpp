@@ -586,11 +586,64 @@ constexpr std::array kMfnpServices{core::ServiceSpec{"mfnp", 0}};
 constexpr std::array kBjnpGroups{
     core::PortGroup{"bjnp", kBjnpPorts, true, true, kBjnpServices, "bjnp"},
     core::PortGroup{"mfnp", {}, true, true, kMfnpServices, "bjnp"}};
+
+// Rules (docs/spec.md §4, sids 11xx): what BJNP records mean. Discovery, identity and jobs are
+// what CUPS and SANE do, so they alert only for an untrusted or outside client; a malformed
+// message alerts for everyone.
+constexpr std::uint32_t kSidDiscovery = 1'001'101;
+constexpr std::uint32_t kSidIdentityQuery = 1'001'102;
+constexpr std::uint32_t kSidJob = 1'001'103;
+constexpr std::uint32_t kSidMalformed = 1'001'199;
+constexpr std::array kBjnpSignatures{
+    core::Signature{kSidDiscovery, 1, "bjnp.discovery",
+                    "PRINTWATCH BJNP discover from outside or untrusted",
+                    "Attempted Information Leak", 3, "bjnp", 0},
+    core::Signature{kSidIdentityQuery, 1, "bjnp.identity_query",
+                    "PRINTWATCH BJNP get-identity query", "Attempted Information Leak", 3, "bjnp",
+                    0},
+    core::Signature{kSidJob, 1, "bjnp.job", "PRINTWATCH BJNP job from outside or untrusted client",
+                    "Potential Corporate Privacy Violation", 2, "bjnp", 0},
+    core::Signature{kSidMalformed, 1, "bjnp.malformed", "PRINTWATCH malformed BJNP message",
+                    "Potentially Bad Traffic", 2, "bjnp", 0},
+};
+
+void bjnp_rules(const core::AppEvent& event, core::RuleContext& rules) {
+    const auto& f = event.fields;
+    if (!event.violation.empty()) {
+        rules.raise(kSidMalformed, event.violation, [&] {
+            return core::pick(f, {"magic", "command", "code", "length", "violation"});
+        });
+        return;
+    }
+    if (rules.trusted()) {
+        return;
+    }
+    const bool request = core::text_at(f, "direction") == "command";
+    if (event.name == "discover" && request) {
+        rules.raise(kSidDiscovery, event.name, [&] { return core::pick(f, {"device", "magic"}); });
+    } else if (event.name == "identity" && !request) {
+        rules.raise(kSidIdentityQuery, event.name, [&] {
+            return core::pick(f, {"device", "model", "manufacturer", "command_set"});
+        });
+    } else if (event.name == "job_details" && request) {
+        rules.raise(kSidJob, event.name, [&] {
+            return core::pick(f, {"device", "host", "user", "title"});
+        });
+    }
+}
+
+constexpr std::array<std::string_view, 1> kBjnpRecords{"bjnp"};
 }  // namespace
 
 const core::DissectorInfo& bjnp_info() {
-    static const core::DissectorInfo kInfo{
-        "bjnp", true, true, &dissect::bjnp::probe, &dissect::bjnp::make, kBjnpGroups};
+    static const core::DissectorInfo kInfo{"bjnp",
+                                           true,
+                                           true,
+                                           &dissect::bjnp::probe,
+                                           &dissect::bjnp::make,
+                                           kBjnpGroups,
+                                           core::RuleSet{kBjnpSignatures, &bjnp_rules},
+                                           kBjnpRecords};
     return kInfo;
 }
 

@@ -551,11 +551,123 @@ constexpr std::array kRawServices{core::ServiceSpec{"raw", 0}};
 // Raw JetDirect is TCP only (docs/protocols.md §1.2).
 constexpr std::array kRawGroups{
     core::PortGroup{"raw", kRawPorts, true, false, kRawServices, "raw"}};
+
+// Rules (docs/spec.md §4, sids 12xx PJL and 13xx PostScript): what the records of a raw job
+// mean. Driver traffic (INFO ID, USTATUS, job attributes) from a trusted client is never an
+// alert; from an untrusted or outside client it is, under the stricter sid of its pair (12x1).
+// Attack commands alert for everyone.
+constexpr std::uint32_t kSidPjlInfoQuery = 1'001'201;
+constexpr std::uint32_t kSidPjlConfigChange = 1'001'202;
+constexpr std::uint32_t kSidPjlFsAccess = 1'001'203;
+constexpr std::uint32_t kSidPjlDestructive = 1'001'204;
+constexpr std::uint32_t kSidPjlLock = 1'001'205;
+constexpr std::uint32_t kSidPjlOversized = 1'001'206;
+constexpr std::uint32_t kSidPjlInfoQueryUntrusted = 1'001'211;
+constexpr std::uint32_t kSidPjlConfigChangeUntrusted = 1'001'212;
+constexpr std::uint32_t kSidPsDangerousOperator = 1'001'301;
+constexpr std::array kRawSignatures{
+    core::Signature{kSidPjlInfoQuery, 1, "pjl.info_query", "PRINTWATCH PJL information query",
+                    "Attempted Information Leak", 3, "pjl", kSidPjlInfoQueryUntrusted},
+    core::Signature{kSidPjlConfigChange, 1, "pjl.config_change",
+                    "PRINTWATCH PJL configuration change", "Attempted Administrator Privilege Gain",
+                    2, "pjl", kSidPjlConfigChangeUntrusted},
+    core::Signature{kSidPjlFsAccess, 1, "pjl.fs_access",
+                    "PRINTWATCH PJL printer file-system access", "Attempted Information Leak", 1,
+                    "pjl", 0},
+    core::Signature{kSidPjlDestructive, 1, "pjl.destructive", "PRINTWATCH PJL destructive command",
+                    "Attempted Denial of Service", 1, "pjl", 0},
+    core::Signature{kSidPjlLock, 1, "pjl.lock", "PRINTWATCH PJL password or lock change",
+                    "Attempted Administrator Privilege Gain", 1, "pjl", 0},
+    core::Signature{kSidPjlOversized, 1, "pjl.oversized", "PRINTWATCH oversized PJL line",
+                    "Attempted Denial of Service", 1, "pjl", 0},
+    core::Signature{kSidPjlInfoQueryUntrusted, 1, "pjl.info_query_untrusted",
+                    "PRINTWATCH PJL information query from an untrusted or outside client",
+                    "Attempted Information Leak", 2, "pjl", 0},
+    core::Signature{kSidPjlConfigChangeUntrusted, 1, "pjl.config_change_untrusted",
+                    "PRINTWATCH PJL configuration change from an untrusted or outside client",
+                    "Attempted Administrator Privilege Gain", 1, "pjl", 0},
+    core::Signature{kSidPsDangerousOperator, 1, "ps.dangerous_operator",
+                    "PRINTWATCH dangerous PostScript operator",
+                    "Attempted Administrator Privilege Gain", 1, "postscript", 0},
+};
+
+constexpr std::int64_t kDefaultBurst = 10;  // PRET `destroy` sends 98 per batch
+constexpr std::int64_t kPasswordBurst = 3;  // more than a secure job needs: brute force
+
+void pjl_rules(const core::AppEvent& event, core::RuleContext& rules) {
+    const auto& f = event.fields;
+    const std::string_view category = core::text_at(f, "category");
+    const std::string_view command = core::text_at(f, "command");
+    if (core::flag_at(f, "oversized")) {
+        rules.raise(kSidPjlOversized, "oversized", [&] {
+            return core::pick(f, {"command", "line_length", "tool"});
+        });
+    }
+    // PRET's loops: a burst of DEFAULTs (destroy) or of JOB PASSWORDs (brute force), alerted
+    // with the count under `as`.
+    const auto burst = [&](std::string_view count, std::int64_t at, std::uint32_t sid,
+                           std::string_view detail, const char* as) {
+        if (core::number_at(f, count) != at) {
+            return;
+        }
+        rules.raise(sid, detail, [&] {
+            core::Object d = core::pick(f, {"command", "tool"});
+            d.emplace_back(as, core::number_at(f, count));
+            return d;
+        });
+    };
+    burst("default_count", kDefaultBurst, kSidPjlDestructive, "DEFAULT burst", "burst");
+    burst("job_password_count", kPasswordBurst, kSidPjlLock, "JOB PASSWORD burst", "attempts");
+    std::uint32_t sid = 0;
+    if (category == "info_query" ||
+        (category == "info" && command.starts_with("INFO") && !rules.trusted())) {
+        sid = kSidPjlInfoQuery;
+    } else if (category == "config_change") {
+        sid = kSidPjlConfigChange;
+    } else if (category == "fs_access") {
+        sid = kSidPjlFsAccess;
+    } else if (category == "destructive") {
+        sid = kSidPjlDestructive;
+    } else if (category == "lock") {
+        sid = kSidPjlLock;
+    }
+    if (sid != 0) {
+        const std::string key =
+            std::string(command) + (core::flag_at(f, "traversal") ? " traversal" : "");
+        rules.raise(sid, key, [&] {
+            return core::pick(f, {"command", "args", "category", "path", "traversal", "tool"});
+        });
+    }
+}
+
+void raw_rules(const core::AppEvent& event, core::RuleContext& rules) {
+    if (event.dir != core::Direction::ToServer) {
+        return;  // a printer's replies are facts for the inventory, not attacks
+    }
+    if (event.proto == "pjl") {
+        pjl_rules(event, rules);
+    } else if (event.proto == "postscript" && core::flag_at(event.fields, "dangerous")) {
+        const auto& f = event.fields;
+        rules.raise(
+            kSidPsDangerousOperator,
+            std::string(core::text_at(f, "operator")) + std::string(core::text_at(f, "path")), [&] {
+                return core::pick(f, {"operator", "category", "path", "access"});
+            });
+    }
+}
+
+constexpr std::array<std::string_view, 3> kRawRecords{"pjl", "postscript", "pcl"};
 }  // namespace
 
 const core::DissectorInfo& raw9100_info() {
-    static const core::DissectorInfo kInfo{
-        "raw", true, false, &dissect::raw9100::probe, &dissect::raw9100::make, kRawGroups};
+    static const core::DissectorInfo kInfo{"raw",
+                                           true,
+                                           false,
+                                           &dissect::raw9100::probe,
+                                           &dissect::raw9100::make,
+                                           kRawGroups,
+                                           core::RuleSet{kRawSignatures, &raw_rules},
+                                           kRawRecords};
     return kInfo;
 }
 

@@ -725,7 +725,8 @@ int checked_main(int argc, char** argv) {
         ->type_name("FILE|URL")
         ->allow_extra_args(false);
     cli.add_option("--eve-types", o.outputs.eve_types,
-                   "Only these event types in EVE (alert,printer,bjnp,pjl,postscript,stats)")
+                   fmt::format("Only these event types in EVE ({})",
+                               fmt::join(app::eve_types(), ",")))
         ->type_name("TYPE,...")
         ->allow_extra_args(false)
         ->delimiter(',');

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "outputs.h"
 
+#include "dissectors/registry.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -18,6 +22,15 @@ bool is_redis_target(const std::string& eve) {
     return eve.starts_with("redis://");
 }
 
+std::vector<std::string> eve_types() {
+    std::vector<std::string> types{"alert", "printer"};
+    for (const auto* info : dissectors::all()) {
+        types.insert(types.end(), info->record_types.begin(), info->record_types.end());
+    }
+    types.emplace_back("stats");
+    return types;
+}
+
 std::vector<std::string> check_output_flags(const OutputFlags& flags) {
     std::vector<std::string> errors;
     if (!flags.syslog_url.empty() && !exporters::SyslogTarget::parse(flags.syslog_url)) {
@@ -32,11 +45,11 @@ std::vector<std::string> check_output_flags(const OutputFlags& flags) {
     if (std::count(flags.eve.begin(), flags.eve.end(), "-") > 1) {
         errors.emplace_back("--eve -: stdout can be given once");
     }
-    static const std::vector<std::string> kTypes{"alert",      "printer", "bjnp", "pjl",
-                                                 "postscript", "pcl",     "stats"};
+    const auto types = eve_types();
     for (const auto& t : flags.eve_types) {
-        if (std::find(kTypes.begin(), kTypes.end(), t) == kTypes.end()) {
-            errors.push_back("--eve-types: unknown event type '" + t + "'");
+        if (std::find(types.begin(), types.end(), t) == types.end()) {
+            errors.push_back("--eve-types: unknown event type '" + t + "' (one of " +
+                             fmt::format("{}", fmt::join(types, ",")) + ")");
         }
     }
     return errors;

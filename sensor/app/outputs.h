@@ -31,6 +31,8 @@ core::Timestamp wall_clock();
 bool is_redis_target(const std::string& eve);
 /// Errors in the output flags, each naming the flag ("--eve redis://x: expected ...").
 std::vector<std::string> check_output_flags(const OutputFlags& flags);
+/// Every EVE event_type: alert, printer, each registered protocol's records, stats.
+std::vector<std::string> eve_types();
 
 /// Restricts which event types reach the EVE sinks (--eve-types).
 class TypeFilterSink final : public core::EventSink {

@@ -5,6 +5,8 @@
 
 #include "bytes.h"
 #include "config.h"
+#include "event.h"
+#include "function_ref.h"
 #include "timestamp.h"
 #include "value.h"
 
@@ -58,6 +60,26 @@ class Dissector {
     [[nodiscard]] virtual bool detached() const noexcept = 0;
 };
 
+/// What a protocol's rules see of one record's flow, and how they raise alerts. Detection
+/// implements it; the rules decide what a record means (policy), the dissector only what it is.
+class RuleContext {
+  public:
+    virtual ~RuleContext() = default;
+    /// The client is inside home_net and trusted (configured, or learned).
+    [[nodiscard]] virtual bool trusted() const noexcept = 0;
+    /// Raises `sid`, or its untrusted_sid for a client that is not trusted, once per `detail`
+    /// per suppression window. `details` builds the alert's fields, only if it is written.
+    virtual void raise(std::uint32_t sid, std::string_view detail,
+                       FunctionRef<Object()> details) = 0;
+};
+
+/// A protocol's detection rules: its signatures (sids 1,001,100 and up, docs/spec.md §4) and
+/// the function that applies them to each record its dissector emits.
+struct RuleSet {
+    std::span<const Signature> signatures;
+    void (*apply)(const AppEvent& event, RuleContext& rules) = nullptr;
+};
+
 enum class Confidence : std::uint8_t { No, Maybe, Yes };
 
 struct DissectorContext {
@@ -96,6 +118,9 @@ struct DissectorInfo {
     std::unique_ptr<Dissector> (*make)(const DissectorContext& ctx) = nullptr;
     /// The printer ports it serves, each group with its config key, defaults and services.
     std::span<const PortGroup> port_groups;
+    RuleSet rules;
+    /// The EVE event_type of each record kind it emits (AppEvent::proto), for --eve-types.
+    std::span<const std::string_view> record_types;
 };
 
 }  // namespace printwatch::core

@@ -22,6 +22,11 @@ struct Signature {
     std::string_view signature;  // human-readable message
     std::string_view category;
     std::uint8_t severity = 3;  // 1 high, 2 medium, 3 low
+    /// EVE app_proto of its alerts; empty: the flow's.
+    std::string_view app_proto;
+    /// The sid raised instead when the client is outside or untrusted (a stricter severity
+    /// is a sid of its own); 0 when there is none.
+    std::uint32_t untrusted_sid = 0;
 };
 
 struct EventTuple {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -40,6 +42,35 @@ inline const Value* find(const Object& o, std::string_view key) {
         }
     }
     return nullptr;
+}
+
+/// The string at `key`, or "" when it is absent or not a string.
+inline std::string_view text_at(const Object& o, std::string_view key) {
+    const auto* v = find(o, key);
+    const auto* s = v != nullptr ? std::get_if<std::string>(&v->v) : nullptr;
+    return s != nullptr ? std::string_view(*s) : std::string_view{};
+}
+/// The boolean at `key`; false when absent.
+inline bool flag_at(const Object& o, std::string_view key) {
+    const auto* v = find(o, key);
+    const auto* b = v != nullptr ? std::get_if<bool>(&v->v) : nullptr;
+    return b != nullptr && *b;
+}
+/// The integer at `key`; 0 when absent.
+inline std::int64_t number_at(const Object& o, std::string_view key) {
+    const auto* v = find(o, key);
+    const auto* i = v != nullptr ? std::get_if<std::int64_t>(&v->v) : nullptr;
+    return i != nullptr ? *i : 0;
+}
+/// The listed fields of `from` that are present, in the order listed.
+inline Object pick(const Object& from, std::initializer_list<std::string_view> keys) {
+    Object out;
+    for (auto k : keys) {
+        if (const auto* v = find(from, k); v != nullptr) {
+            out.emplace_back(std::string(k), *v);
+        }
+    }
+    return out;
 }
 
 }  // namespace printwatch::core

@@ -42,12 +42,7 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
           stats.series(core::table_full_family(stats), {{"table", "flood_sources"}})),
       last_(limits.clients),
       alerted_(limits.clients),
-      flood_sources_(kMaxFloodSources) {
-    // Register every kind up front so dashboards see zeros rather than missing series.
-    for (const auto& sig : all_signatures()) {
-        kind_entry(sig.kind);
-    }
-}
+      flood_sources_(kMaxFloodSources) {}
 
 AlertGate::KindEntry& AlertGate::kind_entry(std::string_view kind) {
     if (last_kind_ < kinds_.size() && kinds_[last_kind_].name == kind) {

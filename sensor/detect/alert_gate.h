@@ -65,6 +65,8 @@ class AlertGate {
     std::optional<FloodSummary> roll(core::Timestamp now, bool final = false);
     /// Counts an alert that bypasses the gate (the flood summary itself).
     void count_emitted(std::string_view kind);
+    /// Registers a kind's counters, so that dashboards see zeros rather than missing series.
+    void register_kind(std::string_view kind) { kind_entry(kind); }
 
   private:
     /// A new minute of the budget: its counts start again.

@@ -68,7 +68,16 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
       inventory_(shared_->inventory),
       ports_(ports),
       services_(services),
+      signatures_(dissectors),
       attempts_(services.size() + 1) {
+    for (const auto& sig : signatures_.all()) {
+        gate_.register_kind(sig.kind);
+    }
+    for (const auto* info : dissectors) {
+        if (info->rules.apply != nullptr) {
+            rules_.emplace_back(info->name, info->rules.apply);
+        }
+    }
     attempts_family_ = stats.family("printwatch_inbound_attempts_total",
                                     "Attempts from outside home_net to reach a printer service",
                                     core::MetricType::Counter);
@@ -153,7 +162,7 @@ core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
 void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key,
                      const core::IpAddr& source, core::FunctionRef<Object()> details, Timestamp ts,
                      std::string_view app_proto) {
-    const auto& sig = signature(sid);
+    const auto& sig = signatures_.at(sid);
     if (!gate_.admit(key, sig.kind, source, ts)) {
         return;
     }
@@ -451,7 +460,7 @@ void Detector::write_printer_record(const PrinterRecord& p, Timestamp ts) {
 }
 
 void Detector::write_flood_summary(const FloodSummary& s, Timestamp ts) {
-    const auto& sig = signature(sid::kAlertFlood);
+    const auto& sig = signatures_.at(sid::kAlertFlood);
     gate_.count_emitted(sig.kind);
     core::EveEvent e;
     e.ts = ts;

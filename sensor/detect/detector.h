@@ -17,6 +17,7 @@
 #include "core/stats.h"
 #include "inventory.h"
 #include "scan_tracker.h"
+#include "signatures.h"
 
 #include <array>
 #include <memory>
@@ -111,16 +112,9 @@ class Detector {
     /// Learns the flow's server (or, with `client_side`, its client) as a printer.
     void learn_printer(const core::Flow& flow, bool client_side, std::string_view model,
                        std::string_view learned_from, core::Timestamp ts);
+    /// Learns from a protocol record and applies its protocol's rules (app_rules.cpp).
     void apply_app_rules(core::Flow& flow, const core::AppEvent& event);
-    void bjnp_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
-    void pjl_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
-    void postscript_rules(core::Flow& flow, const core::AppEvent& event, bool trusted);
-    /// A protocol alert keyed by `detail`; with `stricter_when_untrusted`, an outside or
-    /// untrusted client gets the sid's stricter variant (docs/protocols.md §2.7).
-    /// `details` builds the alert's fields, only for an alert the gate lets through.
-    void app_alert(core::Flow& flow, std::uint32_t sid, std::string_view detail,
-                   core::FunctionRef<core::Object()> details, core::Timestamp ts,
-                   bool stricter_when_untrusted, bool trusted);
+    class FlowRules;
 
     core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
                               std::string_view event_type) const;
@@ -148,6 +142,10 @@ class Detector {
     Inventory& inventory_;
     const core::PortMap& ports_;  // the pipeline's, rebuilt there on reload
     const core::ServiceCatalog& services_;
+    SignatureTable signatures_;
+    /// Each registered protocol's rules, by dissector name.
+    std::vector<std::pair<std::string_view, void (*)(const core::AppEvent&, core::RuleContext&)>>
+        rules_;
     core::RingQueue<Pending> pending_;
     core::Timestamp now_;
     /// When advance() next has shared work (a budget minute, the exposure check): until then

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The signature table of docs/spec.md §4: sid, kind, message, category, severity. The kind strings
-// and sids are public interface (rules, dashboards and users match on them).
+// and sids are public interface (rules, dashboards and users match on them). Detection owns the
+// transport-level signatures below; each protocol registers its own with its rules
+// (core::RuleSet in its DissectorInfo), and SignatureTable joins them.
 #pragma once
 
+#include "core/dissector.h"
 #include "core/event.h"
 
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace printwatch::detect {
 
@@ -14,34 +18,33 @@ namespace sid {
 /// Local sids live in 1,000,000-1,999,999, the range Snort and Suricata leave to local rules, so
 /// a SIEM that ingests both never merges ours with a VRT/ET rule. Our sid = kLocal + the number
 /// the first releases used (1001, 1201...). Each sid has one severity: a stricter variant
-/// for untrusted or outside clients is a sid of its own (the 12x1 and 12x2 pairs).
+/// for untrusted or outside clients is a sid of its own (core::Signature::untrusted_sid).
+/// 1001-1099 are detection's, for every protocol; a protocol's start at kLocal + 1100.
 constexpr std::uint32_t kLocal = 1'000'000;
 constexpr std::uint32_t kInboundAttempt = kLocal + 1001;
 constexpr std::uint32_t kUnknownClient = kLocal + 1002;
 constexpr std::uint32_t kScan = kLocal + 1003;
 constexpr std::uint32_t kExposed = kLocal + 1004;
 constexpr std::uint32_t kAlertFlood = kLocal + 1005;
-constexpr std::uint32_t kBjnpDiscovery = kLocal + 1101;
-constexpr std::uint32_t kBjnpIdentityQuery = kLocal + 1102;
-constexpr std::uint32_t kBjnpJob = kLocal + 1103;
-constexpr std::uint32_t kBjnpMalformed = kLocal + 1199;
-constexpr std::uint32_t kPjlInfoQuery = kLocal + 1201;
-constexpr std::uint32_t kPjlConfigChange = kLocal + 1202;
-constexpr std::uint32_t kPjlFsAccess = kLocal + 1203;
-constexpr std::uint32_t kPjlDestructive = kLocal + 1204;
-constexpr std::uint32_t kPjlLock = kLocal + 1205;
-constexpr std::uint32_t kPjlOversized = kLocal + 1206;
-constexpr std::uint32_t kPjlInfoQueryUntrusted = kLocal + 1211;
-constexpr std::uint32_t kPjlConfigChangeUntrusted = kLocal + 1212;
-constexpr std::uint32_t kPsDangerousOperator = kLocal + 1301;
+constexpr std::uint32_t kFirstProtocolSid = kLocal + 1100;
 }  // namespace sid
 
-/// The signature with this sid; every sid above exists (programmer error otherwise).
-const core::Signature& signature(std::uint32_t sid);
-/// The stricter sid that a rule raises when the client is not trusted: kPjlInfoQueryUntrusted
-/// for kPjlInfoQuery, kPjlConfigChangeUntrusted for kPjlConfigChange; `sid` itself otherwise
-/// (its severity is already the highest).
-std::uint32_t untrusted_variant(std::uint32_t sid);
-std::span<const core::Signature> all_signatures();
+/// Detection's own signatures, for every protocol.
+std::span<const core::Signature> transport_signatures();
+
+/// Every signature of the sensor: detection's and each registered protocol's, by sid.
+class SignatureTable {
+  public:
+    /// Throws std::invalid_argument on a sid defined twice, a protocol sid below
+    /// kFirstProtocolSid or an untrusted_sid that is not defined: registry errors.
+    explicit SignatureTable(std::span<const core::DissectorInfo* const> registry);
+    /// The signature with this sid; throws std::logic_error for an unknown one (a rule raising
+    /// a sid its protocol did not register).
+    [[nodiscard]] const core::Signature& at(std::uint32_t sid) const;
+    [[nodiscard]] std::span<const core::Signature> all() const noexcept { return sigs_; }
+
+  private:
+    std::vector<core::Signature> sigs_;  // ascending sid
+};
 
 }  // namespace printwatch::detect

@@ -2,7 +2,9 @@
 // The service catalog and the port map take every protocol fact from the registration records.
 #include "core/service.h"
 
+#include "app/outputs.h"
 #include "core/ports.h"
+#include "detect/signatures.h"
 #include "dissectors/registry.h"
 
 #include <catch2/catch.hpp>
@@ -67,4 +69,55 @@ TEST_CASE("The shipped registry gives the services of docs/spec.md in metric ord
     CHECK(map.udp(9100) == ServiceId::None);
     CHECK(catalog.label(map.udp(8612)) == "bjnp-scanner");
     CHECK(map.tcp(8610) == ServiceId::None);  // MFNP is opt-in
+}
+
+namespace {
+constexpr std::array kToySignatures{
+    core::Signature{1'001'901, 1, "toy.thing", "PRINTWATCH toy", "Misc", 3, "toy", 1'001'902},
+    core::Signature{1'001'902, 1, "toy.thing_untrusted", "PRINTWATCH toy", "Misc", 2, "toy", 0}};
+constexpr std::array kLowSignatures{
+    core::Signature{1'001'050, 1, "toy.low", "PRINTWATCH toy", "Misc", 3, "toy", 0}};
+constexpr std::array kDanglingSignatures{
+    core::Signature{1'001'950, 1, "toy.dangling", "PRINTWATCH toy", "Misc", 3, "toy", 1'001'951}};
+core::DissectorInfo with_signatures(std::span<const core::Signature> sigs) {
+    core::DissectorInfo info{"toy", true, false, nullptr, nullptr, {}, {sigs, nullptr}, {}};
+    return info;
+}
+}  // namespace
+
+TEST_CASE("The signature table joins detection's sids with each protocol's, and checks them",
+          "[service]") {
+    const detect::SignatureTable shipped(dissectors::all());
+    CHECK(shipped.at(detect::sid::kInboundAttempt).kind == "printer.inbound_attempt");
+    CHECK(shipped.at(1'001'211).kind == "pjl.info_query_untrusted");
+    CHECK(shipped.at(1'001'201).untrusted_sid == 1'001'211);
+    CHECK(shipped.at(1'001'101).app_proto == "bjnp");
+    CHECK_THROWS_AS(shipped.at(1'001'999), std::logic_error);
+    for (std::size_t i = 1; i < shipped.all().size(); ++i) {
+        CHECK(shipped.all()[i - 1].sid < shipped.all()[i].sid);
+    }
+
+    const auto toy = with_signatures(kToySignatures);
+    const std::array<const core::DissectorInfo*, 1> one{&toy};
+    CHECK(detect::SignatureTable(one).at(1'001'902).severity == 2);
+    const std::array<const core::DissectorInfo*, 2> twice{&toy, &toy};
+    CHECK_THROWS_AS(detect::SignatureTable(twice), std::invalid_argument);
+    const auto low = with_signatures(kLowSignatures);
+    const std::array<const core::DissectorInfo*, 1> low_one{&low};
+    CHECK_THROWS_AS(detect::SignatureTable(low_one), std::invalid_argument);
+    const auto dangling = with_signatures(kDanglingSignatures);
+    const std::array<const core::DissectorInfo*, 1> dangling_one{&dangling};
+    CHECK_THROWS_AS(detect::SignatureTable(dangling_one), std::invalid_argument);
+}
+
+TEST_CASE("The --eve-types flag accepts the registered protocols' record types", "[service]") {
+    CHECK(app::eve_types() == std::vector<std::string>{"alert", "printer", "pjl", "postscript",
+                                                       "pcl", "bjnp", "stats"});
+    app::OutputFlags flags;
+    flags.eve_types = {"pjl", "ipx"};
+    const auto errors = app::check_output_flags(flags);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0] ==
+          "--eve-types: unknown event type 'ipx' "
+          "(one of alert,printer,pjl,postscript,pcl,bjnp,stats)");
 }
