@@ -724,9 +724,9 @@ int checked_main(int argc, char** argv) {
                    "redis://HOST:PORT/KEY; repeatable")
         ->type_name("FILE|URL")
         ->allow_extra_args(false);
-    cli.add_option("--eve-types", o.outputs.eve_types,
-                   fmt::format("Only these event types in EVE ({})",
-                               fmt::join(app::eve_types(), ",")))
+    cli.add_option(
+           "--eve-types", o.outputs.eve_types,
+           fmt::format("Only these event types in EVE ({})", fmt::join(app::eve_types(), ",")))
         ->type_name("TYPE,...")
         ->allow_extra_args(false)
         ->delimiter(',');

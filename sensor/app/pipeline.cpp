@@ -182,10 +182,8 @@ void Pipeline::handle_transport(const core::DecodedPacket& pkt) {
             if (obs.created) {
                 obs.flow->service = ports_.lookup(obs.flow->proto, obs.flow->server_port);
             }
-            current_flow_ = obs.flow;
             app_.on_packet(*obs.flow, obs.dir, pkt, *this);
             detector_.on_packet(*obs.flow, obs.dir, obs.created, pkt);
-            current_flow_ = nullptr;
             break;
         }
         case PacketKind::IcmpUnreachable:
@@ -202,16 +200,12 @@ void Pipeline::handle_transport(const core::DecodedPacket& pkt) {
 }
 
 void Pipeline::on_flow_end(core::Flow& flow, flow::EndReason /*reason*/, Timestamp now) {
-    current_flow_ = &flow;
     app_.on_flow_end(flow, *this);
-    current_flow_ = nullptr;
     detector_.on_flow_end(flow, now);
 }
 
-void Pipeline::on_app_event(core::AppEvent&& event) {
-    if (current_flow_ != nullptr) {
-        detector_.on_app_event(*current_flow_, event);
-    }
+void Pipeline::on_app_event(core::Flow& flow, core::AppEvent& event) {
+    detector_.on_app_event(flow, event);
 }
 
 void Pipeline::finish(bool last_worker) {

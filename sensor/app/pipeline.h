@@ -59,7 +59,7 @@ class DuplicateFilter {
     std::array<Entry, kSlots> slots_{};
 };
 
-class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
+class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandler {
   public:
     Pipeline(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
              std::span<const core::DissectorInfo* const> registry, PipelineOptions options);
@@ -88,7 +88,7 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     void set_capture_drops(std::uint16_t iface, std::uint64_t kernel, std::uint64_t interface);
 
     void on_flow_end(core::Flow& flow, flow::EndReason reason, core::Timestamp now) override;
-    void on_app_event(core::AppEvent&& event) override;
+    void on_app_event(core::Flow& flow, core::AppEvent& event) override;
 
   private:
     struct InterfaceSeries {
@@ -116,7 +116,6 @@ class Pipeline final : public flow::FlowEndHandler, public core::AppEventSink {
     flow::AppLayer app_;
     DuplicateFilter duplicates_;
     core::DecodedPacket pkt_;  // reused: no per-packet allocation
-    core::Flow* current_flow_ = nullptr;
     core::Timestamp now_;
     bool started_ = false;
     std::array<std::array<core::SeriesId, 4>, static_cast<std::size_t>(decode::Layer::Count)>

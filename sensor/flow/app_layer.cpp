@@ -21,6 +21,17 @@ struct AppState final : core::FlowAppSlot {
     static constexpr std::size_t kMaxSegments = 64;
 };
 
+/// The dissector's sink for one call: it names the flow, so no one keeps a "current flow".
+class BoundSink final : public core::AppEventSink {
+  public:
+    BoundSink(core::Flow& flow, FlowEventHandler& handler) : flow_(flow), handler_(handler) {}
+    void on_app_event(core::AppEvent&& event) override { handler_.on_app_event(flow_, event); }
+
+  private:
+    core::Flow& flow_;
+    FlowEventHandler& handler_;
+};
+
 /// Out-of-order bytes held across all flows: full buffers in both directions for this many
 /// flows at once, far more than real printer traffic needs.
 constexpr std::size_t kBudgetFlows = 1024;
@@ -112,7 +123,7 @@ core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
 }
 
 void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPacket& pkt,
-                         core::AppEventSink& sink) {
+                         FlowEventHandler& handler) {
     const bool tcp = flow.proto == core::ip_proto::kTcp;
     auto* state = app_state(flow);
     if (state == nullptr) {
@@ -125,6 +136,7 @@ void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPac
         return;
     }
     auto& dissector = *state->dissector;
+    BoundSink sink(flow, handler);
     if (!tcp) {
         dissector.on_data(dir, pkt.payload, pkt.ts, sink);
         return;
@@ -150,11 +162,12 @@ void AppLayer::on_packet(core::Flow& flow, Direction dir, const core::DecodedPac
     }
 }
 
-void AppLayer::on_flow_end(core::Flow& flow, core::AppEventSink& sink) {
+void AppLayer::on_flow_end(core::Flow& flow, FlowEventHandler& handler) {
     auto* state = app_state(flow);
     if (state == nullptr || state->dissector->detached()) {
         return;
     }
+    BoundSink sink(flow, handler);
     for (std::size_t d = 0; d < 2; ++d) {
         const auto dir = static_cast<Direction>(d);
         state->streams.at(d).flush(

@@ -16,6 +16,13 @@
 
 namespace printwatch::flow {
 
+/// Receives every protocol record with the flow it belongs to.
+class FlowEventHandler {
+  public:
+    virtual ~FlowEventHandler() = default;
+    virtual void on_app_event(core::Flow& flow, core::AppEvent& event) = 0;
+};
+
 class AppLayer {
   public:
     /// `services` must be the catalog of `registry`, and outlive the AppLayer.
@@ -23,10 +30,12 @@ class AppLayer {
              const core::ServiceCatalog& services, const core::SensorConfig& config,
              bool all_traffic, core::Stats& stats);
 
+    /// Feeds the packet's payload to the flow's dissector; its records go to `handler`, each
+    /// with this flow.
     void on_packet(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt,
-                   core::AppEventSink& sink);
+                   FlowEventHandler& handler);
     /// Delivers what the reassemblers still hold; call before a flow's state is dropped.
-    void on_flow_end(core::Flow& flow, core::AppEventSink& sink);
+    void on_flow_end(core::Flow& flow, FlowEventHandler& handler);
     void reconfigure(const core::SensorConfig& config) { config_ = &config; }
 
   private:
