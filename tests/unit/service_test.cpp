@@ -9,8 +9,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
 
 using namespace printwatch;
 using core::ServiceId;
@@ -120,4 +126,42 @@ TEST_CASE("The --eve-types flag accepts the registered protocols' record types",
     CHECK(errors[0] ==
           "--eve-types: unknown event type 'ipx' "
           "(one of alert,printer,pjl,postscript,pcl,bjnp,stats)");
+}
+
+namespace {
+/// The (sid, kind, severity) rows of a markdown signature table; `sev_column` counts from 0.
+std::vector<std::tuple<std::uint32_t, std::string, int>> signature_rows(const std::string& path,
+                                                                        std::size_t sev_column) {
+    std::ifstream in(path);
+    REQUIRE(in);
+    std::vector<std::tuple<std::uint32_t, std::string, int>> rows;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.starts_with("| 100")) {
+            continue;
+        }
+        std::vector<std::string> cells;
+        std::stringstream cols(line.substr(1));
+        for (std::string cell; std::getline(cols, cell, '|');) {
+            const auto b = cell.find_first_not_of(" `");
+            const auto e = cell.find_last_not_of(" `");
+            cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+        }
+        REQUIRE(cells.size() > sev_column);
+        rows.emplace_back(static_cast<std::uint32_t>(std::stoul(cells[0])), cells[1],
+                          std::stoi(cells[sev_column]));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+}  // namespace
+
+TEST_CASE("The README's and docs/spec.md's signature tables are the registered signatures",
+          "[service]") {
+    const detect::SignatureTable table(dissectors::all());
+    std::vector<std::tuple<std::uint32_t, std::string, int>> registered;
+    for (const auto& s : table.all()) {
+        registered.emplace_back(s.sid, std::string(s.kind), s.severity);
+    }
+    CHECK(signature_rows(PRINTWATCH_SOURCE_DIR "/README.md", 2) == registered);
+    CHECK(signature_rows(PRINTWATCH_SOURCE_DIR "/docs/spec.md", 3) == registered);
 }
