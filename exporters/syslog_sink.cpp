@@ -69,14 +69,15 @@ std::string sd_value(std::string_view v) {
     return sanitize_text(v, "\"]", 256);
 }
 
-/// The detail fields that syslog carries as SD-PARAMs. An unknown value (no model, no MAC) is
-/// left out: an absent SD-PARAM, not the text "null".
+/// The detail fields that syslog carries as SD-PARAMs: every scalar one, so that a protocol's
+/// alert details reach syslog without a list kept here. Nested values (a printer's services,
+/// the stats sections) stay in EVE, and so does a status record's `message`, which is the
+/// message text. An unknown value (no model, no MAC) is left out: an absent SD-PARAM, not the
+/// text "null". Keys are the rules' own literals, never packet bytes.
 bool carried_as_sd_param(std::string_view k, const core::Value& v) {
-    constexpr std::array<std::string_view, 12> kKeys{
-        "outcome", "service", "printer",      "path",      "command",    "operator",
-        "model",   "address", "learned_from", "traversal", "client_mac", "suppressed"};
-    return !std::holds_alternative<std::nullptr_t>(v.v) &&
-           std::find(kKeys.begin(), kKeys.end(), k) != kKeys.end();
+    return k != "message" &&
+           (std::holds_alternative<std::string>(v.v) || std::holds_alternative<std::int64_t>(v.v) ||
+            std::holds_alternative<bool>(v.v) || std::holds_alternative<double>(v.v));
 }
 
 std::string value_text(const core::Value& v) {
@@ -196,7 +197,9 @@ SyslogRecord describe_for_syslog(const core::EveEvent& e) {
         r.params.emplace_back("proto", e.tuple->proto == 6 ? "TCP" : "UDP");
     }
     for (const auto& [k, v] : e.body) {
-        if (carried_as_sd_param(k, v)) {
+        const bool already = std::any_of(r.params.begin(), r.params.end(),
+                                         [&](const auto& p) { return p.first == k; });
+        if (!already && carried_as_sd_param(k, v)) {
             r.params.emplace_back(k, value_text(v));
         }
     }
@@ -220,10 +223,19 @@ SyslogRecord describe_for_syslog(const core::EveEvent& e) {
 }
 
 namespace {
+/// Room kept for the message text after the parameters.
+constexpr std::size_t kMessageRoom = 256;
+
 /// The parameters as `name="value"` pairs, escaped for an SD-ELEMENT (and safe in plain text).
+/// A parameter that would leave less than kMessageRoom of kMaxMessage is left out whole, so
+/// that the cap never cuts an SD-ELEMENT open.
 void append_params(std::string& out, const SyslogRecord& r) {
     for (const auto& [name, value] : r.params) {
-        out.append(" ").append(name).append("=\"").append(sd_value(value)).append("\"");
+        const std::string param = " " + name + "=\"" + sd_value(value) + "\"";
+        if (out.size() + param.size() + kMessageRoom > kMaxMessage) {
+            continue;
+        }
+        out.append(param);
     }
 }
 void cap(std::string& out) {

@@ -136,3 +136,26 @@ TEST_CASE("journald fields: SYSLOG_IDENTIFIER and PRINTWATCH_* one per line", "[
     pjl.event_type = "pjl";
     CHECK(exporters::format_journal_fields(pjl, 21).empty());
 }
+
+TEST_CASE("Every scalar detail is an SD param; nested ones stay in EVE; the SD is never cut",
+          "[syslog]") {
+    const core::Signature sig{1001103, 1, "bjnp.job", "PRINTWATCH BJNP job", "c", 2};
+    auto e = alert_event(sig, "p");
+    e.body.emplace_back("user", "alice");
+    e.body.emplace_back("burst", 10);
+    e.body.emplace_back("services", core::Array{"raw"});
+    e.body.emplace_back("model", core::Value{});
+    const auto msg = exporters::format_rfc5424(e, 21, "h", 1);
+    CHECK(msg.find(R"( user="alice" burst="10"])") != std::string::npos);
+    CHECK(msg.find("services") == std::string::npos);
+    CHECK(msg.find("model") == std::string::npos);
+    CHECK(msg.find("kind=") == msg.rfind("kind="));  // the body's kind is not repeated
+
+    auto big = alert_event(sig, "p");
+    for (int i = 0; i < 20; ++i) {
+        big.body.emplace_back("field" + std::to_string(i), std::string(300, 'x'));
+    }
+    const auto capped = exporters::format_rfc5424(big, 21, "h", 1);
+    CHECK(capped.size() <= 2048);
+    CHECK(capped.find("] PRINTWATCH BJNP job") != std::string::npos);  // the SD is closed
+}
