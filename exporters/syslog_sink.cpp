@@ -196,11 +196,12 @@ SyslogRecord describe_for_syslog(const core::EveEvent& e) {
         r.params.emplace_back("dport", std::to_string(e.tuple->dport));
         r.params.emplace_back("proto", e.tuple->proto == 6 ? "TCP" : "UDP");
     }
-    for (const auto& [k, v] : e.body) {
+    for (const auto& field : e.body) {
+        const auto& key = field.first;
         const bool already = std::any_of(r.params.begin(), r.params.end(),
-                                         [&](const auto& p) { return p.first == k; });
-        if (!already && carried_as_sd_param(k, v)) {
-            r.params.emplace_back(k, value_text(v));
+                                         [&](const auto& p) { return p.first == key; });
+        if (!already && carried_as_sd_param(key, field.second)) {
+            r.params.emplace_back(key, value_text(field.second));
         }
     }
     if (e.alert != nullptr) {
