@@ -81,19 +81,19 @@ Bytes take_upto(ByteReader& r, std::size_t n) {
     return *r.take(std::min(n, r.remaining()));
 }
 
-std::string_view parse_discover_reply(ByteReader p, Object& out) {
+core::Violation parse_discover_reply(ByteReader p, Object& out) {
     auto hw = p.u16be();
     auto proto = p.u16be();
     auto mac_len = p.u8();
     auto addr_len = p.u8();
     if (p.failed()) {
-        return core::to_string(ParseError::Truncated);
+        return ParseError::Truncated;
     }
     (void)hw;
     (void)proto;
     auto mac = p.take(*mac_len);
     if (!mac) {
-        return core::to_string(ParseError::Truncated);
+        return ParseError::Truncated;
     }
     if (mac->size() == 6) {
         core::MacAddr m;
@@ -107,7 +107,7 @@ std::string_view parse_discover_reply(ByteReader p, Object& out) {
         auto a = p.take(width);
         if (!a) {
             out.emplace_back("addresses", std::move(addresses));
-            return core::to_string(ParseError::Truncated);
+            return ParseError::Truncated;
         }
         core::IpAddr ip;
         ip.family = width == 4 ? 4 : 6;
@@ -118,7 +118,7 @@ std::string_view parse_discover_reply(ByteReader p, Object& out) {
     return {};
 }
 
-std::string_view parse_job_details(ByteReader p, Object& out) {
+core::Violation parse_job_details(ByteReader p, Object& out) {
     // struct JOB_DETAILS of cups-bjnp and SANE: 8 unknown bytes, then host[64], user[64] and
     // title[256], C array sizes in bytes of UCS-2BE text: 32, 32 and 128 characters, 392 bytes
     // in all. (Reading them as character counts wrongly flags every real job as truncated.)
@@ -126,16 +126,16 @@ std::string_view parse_job_details(ByteReader p, Object& out) {
     constexpr std::size_t kUserBytes = 64;
     constexpr std::size_t kTitleBytes = 256;
     if (!p.skip(8)) {
-        return core::to_string(ParseError::Truncated);
+        return ParseError::Truncated;
     }
     const bool complete = p.remaining() >= kHostBytes + kUserBytes + kTitleBytes;
     out.emplace_back("host", ucs2be_to_utf8(take_upto(p, kHostBytes), kHostBytes / 2));
     out.emplace_back("user", ucs2be_to_utf8(take_upto(p, kUserBytes), kUserBytes / 2));
     out.emplace_back("title", ucs2be_to_utf8(take_upto(p, kTitleBytes), kTitleBytes / 2));
-    return complete ? std::string_view{} : core::to_string(ParseError::Truncated);
+    return complete ? core::Violation{} : ParseError::Truncated;
 }
 
-std::string_view parse_identity_reply(const Header& h, ByteReader p, Object& out) {
+core::Violation parse_identity_reply(const Header& h, ByteReader p, Object& out) {
     std::string_view id;
     // BJNP prefixes a big-endian length that counts itself; MFNP sends the bare string.
     auto b0 = p.peek(0);
@@ -162,7 +162,7 @@ std::string_view parse_identity_reply(const Header& h, ByteReader p, Object& out
     return {};
 }
 
-std::string_view parse_status_reply(ByteReader p, Object& out) {
+core::Violation parse_status_reply(ByteReader p, Object& out) {
     const auto rest = text(p.rest());
     if (rest.starts_with("<?xml")) {
         out.emplace_back("status", std::string(rest.substr(0, 512)));
@@ -316,16 +316,16 @@ DeviceId parse_device_id(std::string_view id) {
     return d;
 }
 
-std::string_view parse_payload(const Header& h, Bytes payload, bool udp, Object& out) {
+core::Violation parse_payload(const Header& h, Bytes payload, bool udp, Object& out) {
     ByteReader p(payload);
     if (!known_command(h.code)) {
-        return core::to_string(ParseError::Unsupported);
+        return ParseError::Unsupported;
     }
     switch (h.code) {
         case 0x01:
-            return h.response() ? parse_discover_reply(p, out) : std::string_view{};
+            return h.response() ? parse_discover_reply(p, out) : core::Violation{};
         case 0x10:
-            return h.response() ? std::string_view{} : parse_job_details(p, out);
+            return h.response() ? core::Violation{} : parse_job_details(p, out);
         case 0x20:
             if (h.response() && udp) {
                 return parse_status_reply(p, out);
@@ -339,7 +339,7 @@ std::string_view parse_payload(const Header& h, Bytes payload, bool udp, Object&
             }
             return {};
         case 0x30:
-            return h.response() ? parse_identity_reply(h, p, out) : std::string_view{};
+            return h.response() ? parse_identity_reply(h, p, out) : core::Violation{};
         default:
             return {};
     }
@@ -400,7 +400,7 @@ class BjnpDissector final : public core::Dissector {
 
   private:
     void emit(core::Direction dir, core::Timestamp ts, const Header& h, Bytes payload,
-              std::string_view violation, core::AppEventSink& sink) {
+              core::Violation violation, core::AppEventSink& sink) {
         core::AppEvent ev;
         ev.ts = ts;
         ev.dir = dir;
@@ -409,7 +409,7 @@ class BjnpDissector final : public core::Dissector {
         ev.name = command_name(h.code);
         ev.fields = header_fields(h);
         const auto parse_violation = parse_payload(h, payload, udp_, ev.fields);
-        if (violation.empty()) {
+        if (!violation) {
             violation = parse_violation;
         }
         ev.from_printer = h.response();
@@ -418,9 +418,9 @@ class BjnpDissector final : public core::Dissector {
         } else {
             remember_request(h);
         }
-        if (!violation.empty()) {
+        if (violation) {
             ev.violation = violation;
-            ev.fields.emplace_back("violation", std::string(violation));
+            ev.fields.emplace_back("violation", core::to_string(*violation));
             ++violations_;
         }
         sink.on_app_event(std::move(ev));
@@ -434,7 +434,7 @@ class BjnpDissector final : public core::Dissector {
         ev.proto = "bjnp";
         ev.dissector = "bjnp";
         ev.name = "malformed";
-        ev.violation = core::to_string(err);
+        ev.violation = err;
         ev.fields = Object{{"direction", dir == core::Direction::ToServer ? "command" : "response"},
                            {"command", "malformed"},
                            {"violation", core::to_string(err)},
@@ -455,11 +455,11 @@ class BjnpDissector final : public core::Dissector {
             return;
         }
         // In a datagram the length field must describe exactly the bytes that follow.
-        std::string_view violation;
+        core::Violation violation;
         if (h->length > r.remaining()) {
-            violation = core::to_string(ParseError::Truncated);
+            violation = ParseError::Truncated;
         } else if (h->length < r.remaining()) {
-            violation = core::to_string(ParseError::Invalid);
+            violation = ParseError::Invalid;
         }
         emit(dir, ts, *h, take_upto(r, h->length), violation, sink);
     }
@@ -609,8 +609,8 @@ constexpr std::array kBjnpSignatures{
 
 void bjnp_rules(const core::AppEvent& event, core::RuleContext& rules) {
     const auto& f = event.fields;
-    if (!event.violation.empty()) {
-        rules.raise(kSidMalformed, event.violation, [&] {
+    if (event.violation) {
+        rules.raise(kSidMalformed, core::to_string(*event.violation), [&] {
             return core::pick(f, {"magic", "command", "code", "length", "violation"});
         });
         return;

@@ -53,6 +53,6 @@ DeviceId parse_device_id(std::string_view id);
 
 /// Parses the payload of one message into record fields. `udp` selects the datagram forms
 /// (status and identity differ between transports). Returns the violation, if any.
-std::string_view parse_payload(const Header& h, core::Bytes payload, bool udp, core::Object& out);
+core::Violation parse_payload(const Header& h, core::Bytes payload, bool udp, core::Object& out);
 
 }  // namespace printwatch::dissect::bjnp

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "event.h"
 #include "function_ref.h"
+#include "result.h"
 #include "timestamp.h"
 #include "value.h"
 
@@ -35,9 +36,9 @@ struct AppEvent {
     /// The sender is the printer (a BJNP response, a PJL reply): detection learns it as one.
     /// Not the same as dir == ToClient: a reply to a broadcast discover opens its own flow.
     bool from_printer = false;
-    /// Set for protocol violations: ParseError name ("truncated", "invalid", "too_large",
-    /// "unsupported"); detection maps these to *.malformed and counts them.
-    std::string_view violation;
+    /// Set for protocol violations: detection counts them by reason (printwatch_dissector_errors_
+    /// total) and the protocol's rules decide what they mean.
+    Violation violation;
 };
 
 class AppEventSink {

@@ -4,15 +4,21 @@
 
 #include <tl/expected.hpp>
 
+#include <cstdint>
+#include <optional>
+
 namespace printwatch::core {
 
 /// Why untrusted input could not be parsed. Truncated is not Invalid: running out of captured
 /// bytes says nothing about whether the bytes were wrong.
-enum class ParseError { Truncated, Invalid, TooLarge, Unsupported };
+enum class ParseError : std::uint8_t { Truncated, Invalid, TooLarge, Unsupported };
 
 template <class T, class E = ParseError>
 using Result = tl::expected<T, E>;
 using tl::unexpected;
+
+/// What a dissector found wrong with a message, if anything.
+using Violation = std::optional<ParseError>;
 
 constexpr const char* to_string(ParseError e) noexcept {
     switch (e) {

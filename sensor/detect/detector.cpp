@@ -485,15 +485,10 @@ void Detector::on_app_event(Flow& flow, core::AppEvent& event) {
     e.body = std::move(event.fields);
     sink_.write(e);
     event.fields = std::move(e.body);
-    if (!event.violation.empty()) {
+    if (event.violation) {
         for (const auto& [name, by_reason] : violation_series_) {
             if (name == event.dissector) {
-                for (auto reason : {core::ParseError::Truncated, core::ParseError::Invalid,
-                                    core::ParseError::TooLarge, core::ParseError::Unsupported}) {
-                    if (event.violation == core::to_string(reason)) {
-                        stats_.add(by_reason.at(static_cast<std::size_t>(reason)));
-                    }
-                }
+                stats_.add(by_reason.at(static_cast<std::size_t>(*event.violation)));
             }
         }
     }

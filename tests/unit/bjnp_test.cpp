@@ -77,14 +77,14 @@ TEST_CASE("Discover reply yields MAC and address; truncation at every byte", "[b
     auto h = header_of(msg);
     REQUIRE(h);
     core::Object out;
-    CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out).empty());
+    CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out) == std::nullopt);
     CHECK(std::get<std::string>(core::find(out, "mac")->v) == "00:1e:8f:12:34:56");
     CHECK(std::get<std::string>(std::get<core::Array>(core::find(out, "addresses")->v)[0].v) ==
           "10.1.0.51");
     for (std::size_t n = 0; n < payload.size(); ++n) {
         core::Object partial;
         CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload).first(n), true, partial) ==
-              "truncated");
+              core::ParseError::Truncated);
     }
 }
 
@@ -102,13 +102,13 @@ TEST_CASE("Job details: the 392-byte cups-bjnp/SANE layout, UCS-2 host, user and
     REQUIRE(payload.size() == 392);
     auto h = header_of(test::bjnp(0x02, 0x10, 3, payload));
     core::Object out;
-    CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out).empty());
+    CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out) == std::nullopt);
     CHECK(std::get<std::string>(core::find(out, "host")->v) == "mallory-pc-with-a-very-long-host");
     CHECK(std::get<std::string>(core::find(out, "user")->v) == "mallory");
     CHECK(std::get<std::string>(core::find(out, "title")->v) == "Process ID = 4242");
     core::Object cut;
     CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload).first(100), true, cut) ==
-          "truncated");
+          core::ParseError::Truncated);
     CHECK(dissect::bjnp::ucs2be_to_utf8(core::Bytes(Buf{0x00, 0xe9, 0xd8, 0x00, 0x00, 0x41}), 8) ==
           "\xc3\xa9\xef\xbf\xbd"
           "A");
@@ -123,7 +123,7 @@ TEST_CASE("IEEE 1284 device ID from an identity reply", "[bjnp]") {
     test::append(payload, id);
     auto h = header_of(test::bjnp(0x81, 0x30, 9, payload));
     core::Object out;
-    CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out).empty());
+    CHECK(dissect::bjnp::parse_payload(*h, core::Bytes(payload), true, out) == std::nullopt);
     CHECK(std::get<std::string>(core::find(out, "model")->v) == "MP970 series");
     CHECK(std::get<std::string>(core::find(out, "manufacturer")->v) == "Canon");
     CHECK(std::get<std::string>(core::find(out, "command_set")->v) ==
@@ -136,7 +136,7 @@ TEST_CASE("IEEE 1284 device ID from an identity reply", "[bjnp]") {
 TEST_CASE("Unknown command codes are reported as unsupported", "[bjnp]") {
     auto h = header_of(test::bjnp(0x01, 0x77, 1));
     core::Object out;
-    CHECK(dissect::bjnp::parse_payload(*h, {}, true, out) == "unsupported");
+    CHECK(dissect::bjnp::parse_payload(*h, {}, true, out) == core::ParseError::Unsupported);
 }
 
 TEST_CASE("BJNP over TCP: framing across segment boundaries, replies paired", "[bjnp][tcp]") {
@@ -180,7 +180,7 @@ TEST_CASE("BJNP over TCP resynchronises after a gap and a bad header", "[bjnp][t
     Buf garbage = test::bjnp(0x07, 0x01, 3);  // bad dev_type
     d->on_data(core::Direction::ToServer, core::Bytes(garbage), {}, sink);
     REQUIRE(sink.events.size() == 2);
-    CHECK(sink.events[1].violation == "invalid");
+    CHECK(sink.events[1].violation == core::ParseError::Invalid);
 }
 
 TEST_CASE("BJNP over UDP: length disagreeing with the datagram is a violation", "[bjnp][udp]") {
@@ -193,8 +193,8 @@ TEST_CASE("BJNP over UDP: length disagreeing with the datagram is a violation", 
     Buf short_msg{'B', 'J', 'N', 'P', 1, 1};
     d->on_data(core::Direction::ToServer, core::Bytes(short_msg), {}, sink);
     REQUIRE(sink.events.size() == 2);
-    CHECK(sink.events[0].violation == "truncated");
-    CHECK(sink.events[1].violation == "truncated");
+    CHECK(sink.events[0].violation == core::ParseError::Truncated);
+    CHECK(sink.events[1].violation == core::ParseError::Truncated);
     CHECK(test::field(sink.events[1], "magic") == "BJNP");
     CHECK(test::dissector("bjnp").probe(core::Bytes(msg), core::Direction::ToServer) ==
           core::Confidence::Yes);
