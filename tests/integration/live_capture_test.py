@@ -92,9 +92,10 @@ def sighup_reload(ns, a, b):
     with open(cfg, "w") as f:
         f.write("trusted_clients: [10.1.0.0/16]\nalerts: {suppress: 0s}\n")
     sensor.send_signal(signal.SIGHUP)
-    time.sleep(1)
+    # The pipeline writes it between two batches: under ThreadSanitizer that can take over 1 s.
     h.check("SIGHUP: the state file is written while the sensor runs",
-            os.path.exists(state) and '"10.1.0.50"' in open(state).read())
+            h.wait_for(lambda: os.path.exists(state) and '"10.1.0.50"' in open(state).read(),
+                       timeout=15))
     before = len(h.eve_events(eve))
     h.tcpreplay(ns, b, pcap, ["--topspeed"])
     time.sleep(2)
