@@ -681,14 +681,29 @@ int run(Options o) {
 
 }  // namespace
 
+namespace {
+/// "raw (pjl/postscript/pcl), bjnp (bjnp), ...": the registered protocols and their records.
+std::string protocols_summary() {
+    std::string out;
+    for (const auto* info : printwatch::dissectors::all()) {
+        out += out.empty() ? "" : ", ";
+        out += std::string(info->name) + " (";
+        for (std::size_t i = 0; i < info->record_types.size(); ++i) {
+            out += (i > 0 ? "/" : "") + std::string(info->record_types[i]);
+        }
+        out += ")";
+    }
+    return out;
+}
+}  // namespace
+
 int checked_main(int argc, char** argv) {
     auto logger = spdlog::stderr_color_mt("printwatch");
     logger->set_pattern("printwatch: %^%l%$: %v");
     spdlog::set_default_logger(logger);
 
     Options o;
-    CLI::App cli{
-        "printwatch: passive sensor for printer services (BJNP, raw 9100: PJL/PostScript/PCL)"};
+    CLI::App cli{"printwatch: passive sensor for printer services: " + protocols_summary()};
     cli.set_version_flag("--version",
                          std::string("printwatch ") + kVersion + " (commit " + kCommit + ")");
     // Placeholders say what each value is (FILE, BPF, ADDR:PORT), as tcpdump's usage does.
