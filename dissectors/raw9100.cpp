@@ -541,6 +541,10 @@ std::unique_ptr<core::Dissector> make(const core::DissectorContext& /*ctx*/) {
 }
 
 }  // namespace
+
+std::unique_ptr<core::Dissector> make_job_parser(const core::DissectorContext& ctx) {
+    return make(ctx);
+}
 }  // namespace printwatch::dissect::raw9100
 
 namespace printwatch::dissectors {

@@ -4,15 +4,22 @@
 #pragma once
 
 #include "core/bytes.h"
+#include "core/dissector.h"
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace printwatch::dissect::raw9100 {
+
+/// The 9100 dissector for the bytes of one print job carried by another protocol (an LPD print
+/// file, an IPP document): it records PJL, PostScript and PCL exactly as on 9100, under the 9100
+/// rules. Feed it the job's bytes as Direction::ToServer and end it with on_end().
+std::unique_ptr<core::Dissector> make_job_parser(const core::DissectorContext& ctx);
 
 /// PJL lines longer than this are an overflow/fuzzing attempt (sid 1001206); the record keeps
 /// only this many bytes of the line.
