@@ -7,9 +7,10 @@ namespace printwatch::dissectors {
 
 const core::DissectorInfo& raw9100_info();  // raw9100.cpp
 const core::DissectorInfo& bjnp_info();     // bjnp.cpp
+const core::DissectorInfo& lpd_info();      // lpd.cpp
 
 std::span<const core::DissectorInfo* const> all() {
-    static const std::array<const core::DissectorInfo*, 2> kAll{&raw9100_info(), &bjnp_info()};
+    static const std::array kAll{&raw9100_info(), &bjnp_info(), &lpd_info()};
     return kAll;
 }
 

@@ -14,6 +14,8 @@ packages=(
   # the real-client lab (tests/lab): CUPS's socket backend, cups-bjnp, SANE's pixma backend,
   # the firewall fix, the SPAN capture and nc
   cups cups-backend-bjnp sane-utils libsane1 iptables tcpdump netcat-openbsd
+  # LPD (tests/lab/lpd_lab.py): rlpr, rlpq, rlprm; IPP: ipptool and its test files
+  rlpr cups-ipp-utils
   # the --report page in a real headless browser, and its screenshot checked
   chromium python3-pil
   # the fleet (issue 11): Redis streams via hiredis, RELP via librelp, and the central engines

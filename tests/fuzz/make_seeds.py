@@ -20,19 +20,26 @@ def write(sub, name, data):
 
 
 UEL = b"\x1b%-12345X"
+# Byte 0 picks the dissector by its place in dissectors/registry.cpp.
+RAW, BJNP, LPD = 0, 1, 2
 ident = b"MFG:Canon;MDL:MG5200 series;CMD:BJL;"
-write("dissectors", "bjnp-udp-identity", bytes([0, 1 | (10 << 1), 255]) +
+write("dissectors", "bjnp-udp-identity", bytes([BJNP, 1 | (10 << 1), 255]) +
       bjnp(0x81, 0x30, 1, struct.pack(">H", len(ident) + 2) + ident))
-write("dissectors", "bjnp-tcp-data", bytes([0, 0 | (5 << 1), 3]) +
+write("dissectors", "bjnp-tcp-data", bytes([BJNP, 0 | (5 << 1), 3]) +
       bjnp(1, 0x21, 1, b"\x1b[K\x02\x00\x00" + bytes(40)) + bjnp(0x81, 0x21, 1, b"\x00\x00\x00\x2e"))
-write("dissectors", "bjnp-discover-reply", bytes([0, 1, 255]) +
+write("dissectors", "bjnp-discover-reply", bytes([BJNP, 1, 255]) +
       bjnp(0x81, 1, 1, b"\x00\x01\x08\x00\x06\x04\x00\x1e\x8f\x12\x34\x56\x0a\x01\x00\x33"))
-write("dissectors", "raw-pret", bytes([1, 0 | (7 << 1), 255]) + UEL +
+write("dissectors", "raw-pret", bytes([RAW, 0 | (7 << 1), 255]) + UEL +
       b'@PJL INFO ID\r\n@PJL FSUPLOAD NAME="../../etc/passwd" SIZE=4\r\n@PJL ECHO DELIMITER1\r\n' + UEL +
       b"@PJL ENTER LANGUAGE=POSTSCRIPT\n%!\n(a) (r) file (b) deletefile 0 exitserver\n" + UEL +
       b"@PJL ENTER LANGUAGE=PCL\n\x1bE\x1b*s1T\x1b&f1y10X\x1b*b2WAB" + UEL)
-write("dissectors", "raw-backchannel", bytes([1, 0 | (2 << 1), 255]) +
+write("dissectors", "raw-backchannel", bytes([RAW, 0 | (2 << 1), 255]) +
       b'@PJL INFO ID\r\n"HP"\r\n\x0c@PJL FSUPLOAD FORMAT:BINARY SIZE=3\r\nabc\x0c')
+control = b"Hvm\nPalice\nJreport\nldfA001vm\nUdfA001vm\nNreport.ps\n"
+write("dissectors", "lpd-job", bytes([LPD, 0 | (6 << 1), 255]) + b"\x02lp\n" +
+      b"\x02%d cfA001vm\n" % len(control) + control + b"\0" + b"\x0360 dfA001vm\n" + UEL +
+      b"@PJL ENTER LANGUAGE=POSTSCRIPT\n%!\n(a) deletefile\n" + UEL + b"\0")
+write("dissectors", "lpd-queue", bytes([LPD, 0 | (20 << 1), 255]) + b"\x04lp alice 12\n")
 
 link_of = {1: 0, 0: 1, 108: 2, 101: 3, 12: 3, 228: 4, 229: 5, 113: 6, 276: 7}
 for path in sorted(glob.glob(os.path.join(ROOT, "pcaps", "*", "input.pcap"))):

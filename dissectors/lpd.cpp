@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: Apache-2.0
+// \summary: LPD (line printer daemon) dissector: daemon commands, receive-job subcommands,
+// control files, and the print files handed to the raw 9100 parser.
+//
+// Reference: RFC 1179. The client opens with one daemon command line; only "receive job" goes
+// on, with subcommands, each answered by one octet (0 = accepted) from the server:
+//
+//   client:  02 queue LF                                   server: 00
+//            02 count SP cfA123host LF                              00
+//            <count octets of control file> 00                      00
+//            03 count SP dfA123host LF                              00
+//            <count octets of print file> 00                        00
+//
+// Control file: one line per attribute, first octet the command (H host, P user, J job name,
+// N source file name, L banner, T title, C class, M mail, U unlink, W width, I indent, 1-4
+// troff fonts) or a format letter (f text, l raw, o PostScript, p pr, c d g n r t v) followed
+// by the data file to print. Real clients differ in the order: rlpr and CUPS's lpd backend send
+// the control file first, CUPS with order=data,control the print file first; CUPS streams with
+// a data-file count of 0 (until the connection closes). Queue state (03/04) and remove jobs (05)
+// are answered with text.
+// Records: `lpd` per daemon command, per subcommand once its file is complete (the control
+// file's lines parsed into fields), and per reply; a print file's bytes go through the raw 9100
+// dissector, which records PJL, PostScript and PCL as on 9100. Violations: an unknown command
+// or subcommand, a bad count, control lines that are not RFC 1179 lines (invalid), a command
+// line over kMaxLine or a control file over kMaxControlFile (too_large), a file cut short
+// (truncated). Memory per flow: one line buffer, the control file's record being built (its
+// values capped), and the raw 9100 parser of the current print file.
+#include "lpd.h"
+
+#include "core/dissector.h"
+#include "raw9100.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+
+namespace printwatch::dissect::lpd {
+
+using core::AppEvent;
+using core::AppEventSink;
+using core::Bytes;
+using core::Direction;
+using core::Object;
+using core::ParseError;
+
+namespace {
+
+constexpr std::uint32_t kMaxViolations = 8;  // then the flow is not LPD: detach
+constexpr std::size_t kMaxListed = 64;       // control lines listed per kind in a record
+constexpr std::size_t kMaxReply = 512;       // reply text kept
+
+bool printable(char c) {
+    return c > ' ' && c < '\x7f';
+}
+
+std::vector<std::string> words(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        const auto start = s.find_first_not_of(" \t");
+        if (start == std::string_view::npos) {
+            break;
+        }
+        s.remove_prefix(start);
+        const auto end = std::min(s.find_first_of(" \t"), s.size());
+        out.emplace_back(s.substr(0, std::min(end, kMaxValue)));
+        s.remove_prefix(end);
+    }
+    return out;
+}
+
+std::string capped(std::string_view s) {
+    return std::string(s.substr(0, kMaxValue));
+}
+
+struct LineSpec {
+    char code;
+    LineKind kind;
+    std::string_view key;
+};
+constexpr std::array kLineSpecs{
+    LineSpec{'C', LineKind::Attribute, "class"},
+    LineSpec{'H', LineKind::Attribute, "host"},
+    LineSpec{'I', LineKind::Attribute, "indent"},
+    LineSpec{'J', LineKind::Attribute, "job_name"},
+    LineSpec{'L', LineKind::Attribute, "banner_user"},
+    LineSpec{'M', LineKind::Attribute, "mail_user"},
+    LineSpec{'P', LineKind::Attribute, "user"},
+    LineSpec{'T', LineKind::Attribute, "title"},
+    LineSpec{'W', LineKind::Attribute, "width"},
+    LineSpec{'N', LineKind::Other, "source_files"},
+    LineSpec{'U', LineKind::Other, "unlink"},
+    LineSpec{'S', LineKind::Other, "symlink"},
+    LineSpec{'1', LineKind::Other, "font_r"},
+    LineSpec{'2', LineKind::Other, "font_i"},
+    LineSpec{'3', LineKind::Other, "font_b"},
+    LineSpec{'4', LineKind::Other, "font_s"},
+    LineSpec{'c', LineKind::Print, "cif"},
+    LineSpec{'d', LineKind::Print, "dvi"},
+    LineSpec{'f', LineKind::Print, "text"},
+    LineSpec{'g', LineKind::Print, "plot"},
+    LineSpec{'l', LineKind::Print, "raw"},
+    LineSpec{'n', LineKind::Print, "ditroff"},
+    LineSpec{'o', LineKind::Print, "postscript"},
+    LineSpec{'p', LineKind::Print, "pr"},
+    LineSpec{'r', LineKind::Print, "fortran"},
+    LineSpec{'t', LineKind::Print, "troff"},
+    LineSpec{'v', LineKind::Print, "raster"},
+};
+
+}  // namespace
+
+const char* to_string(DaemonCode c) noexcept {
+    switch (c) {
+        case DaemonCode::PrintWaiting:
+            return "print_waiting_jobs";
+        case DaemonCode::ReceiveJob:
+            return "receive_job";
+        case DaemonCode::QueueShort:
+            return "queue_state_short";
+        case DaemonCode::QueueLong:
+            return "queue_state_long";
+        case DaemonCode::RemoveJobs:
+            return "remove_jobs";
+    }
+    return "unknown";
+}
+
+const char* to_string(SubCode c) noexcept {
+    switch (c) {
+        case SubCode::AbortJob:
+            return "abort_job";
+        case SubCode::ControlFile:
+            return "receive_control_file";
+        case SubCode::DataFile:
+            return "receive_data_file";
+    }
+    return "unknown";
+}
+
+core::Result<DaemonCommand> parse_daemon_command(std::string_view line) {
+    if (line.empty()) {
+        return core::unexpected(ParseError::Truncated);
+    }
+    const auto code = static_cast<std::uint8_t>(line[0]);
+    if (code < 1 || code > 5) {
+        return core::unexpected(ParseError::Unsupported);
+    }
+    if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);  // tolerated: some clients end lines with CR LF
+    }
+    DaemonCommand cmd;
+    cmd.code = static_cast<DaemonCode>(code);
+    auto args = words(line.substr(1));
+    if (args.empty() || !std::all_of(args[0].begin(), args[0].end(), printable)) {
+        return core::unexpected(ParseError::Invalid);  // every command names a queue
+    }
+    cmd.queue = std::move(args[0]);
+    std::size_t first = 1;
+    if (cmd.code == DaemonCode::RemoveJobs) {
+        if (args.size() < 2) {
+            return core::unexpected(ParseError::Invalid);  // RFC 1179 §5.5: the agent is required
+        }
+        cmd.agent = std::move(args[1]);
+        first = 2;
+    } else if (cmd.code == DaemonCode::PrintWaiting || cmd.code == DaemonCode::ReceiveJob) {
+        if (args.size() > 1) {
+            return core::unexpected(ParseError::Invalid);  // these take the queue only
+        }
+    }
+    for (std::size_t i = first; i < args.size() && cmd.operands.size() < kMaxOperands; ++i) {
+        cmd.operands.push_back(std::move(args[i]));
+    }
+    return cmd;
+}
+
+core::Result<Subcommand> parse_subcommand(std::string_view line) {
+    if (line.empty()) {
+        return core::unexpected(ParseError::Truncated);
+    }
+    const auto code = static_cast<std::uint8_t>(line[0]);
+    if (code < 1 || code > 3) {
+        return core::unexpected(ParseError::Unsupported);
+    }
+    Subcommand sub;
+    sub.code = static_cast<SubCode>(code);
+    if (sub.code == SubCode::AbortJob) {
+        return sub;
+    }
+    const auto args = words(line.substr(1));
+    if (args.size() != 2) {
+        return core::unexpected(ParseError::Invalid);
+    }
+    // Decimal digits only (from_chars would also take a sign); at most 19 so it cannot wrap.
+    const auto& count = args[0];
+    const bool digits =
+        !count.empty() && count.size() <= 19 &&
+        std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || !std::all_of(args[1].begin(), args[1].end(), printable)) {
+        return core::unexpected(ParseError::Invalid);
+    }
+    for (const char c : count) {
+        sub.count = sub.count * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    sub.name = args[1];
+    return sub;
+}
+
+FileName parse_file_name(std::string_view name) {
+    // "cfA" or "dfA" (the letter runs A-Z, a-z for later files), three digits, the host.
+    if (name.size() < 7 || (name.substr(0, 2) != "cf" && name.substr(0, 2) != "df") ||
+        std::isalpha(static_cast<unsigned char>(name[2])) == 0 ||
+        !std::all_of(name.begin() + 3, name.begin() + 6,
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+        return {};
+    }
+    return FileName{std::string(name.substr(3, 3)), capped(name.substr(6))};
+}
+
+core::Result<ControlLine> parse_control_line(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+    }
+    if (line.empty() || std::isalnum(static_cast<unsigned char>(line[0])) == 0) {
+        return core::unexpected(ParseError::Invalid);
+    }
+    if (std::any_of(line.begin(), line.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t'; })) {
+        return core::unexpected(ParseError::Invalid);
+    }
+    ControlLine out;
+    out.code = line[0];
+    out.value = capped(line.substr(1));
+    for (const auto& spec : kLineSpecs) {
+        if (spec.code == out.code) {
+            out.kind = spec.kind;
+            out.key = spec.key;
+        }
+    }
+    return out;
+}
+
+namespace {
+
+/// The record of one control file, built line by line as its bytes arrive.
+struct ControlRecord {
+    Object attributes;
+    core::Array files;  // {format, file} per print line
+    std::vector<std::pair<std::string_view, core::Array>> lists;
+    core::Array unknown;  // lines with a command RFC 1179 does not define
+    std::uint64_t lines = 0;
+    std::uint64_t invalid_lines = 0;
+
+    void add(const ControlLine& l) {
+        ++lines;
+        switch (l.kind) {
+            case LineKind::Attribute:
+                for (auto& [k, v] : attributes) {
+                    if (k == l.key) {
+                        v = l.value;  // a repeated attribute: the last one counts, as in lpd
+                        return;
+                    }
+                }
+                attributes.emplace_back(std::string(l.key), l.value);
+                return;
+            case LineKind::Print:
+                if (files.size() < kMaxListed) {
+                    files.emplace_back(Object{{"format", std::string(l.key)}, {"file", l.value}});
+                }
+                return;
+            case LineKind::Other:
+                for (auto& [k, list] : lists) {
+                    if (k == l.key) {
+                        if (list.size() < kMaxListed) {
+                            list.emplace_back(l.value);
+                        }
+                        return;
+                    }
+                }
+                lists.emplace_back(l.key, core::Array{l.value});
+                return;
+            case LineKind::Unknown:
+                if (unknown.size() < kMaxListed) {
+                    unknown.emplace_back(std::string(1, l.code) + l.value);
+                }
+                return;
+        }
+    }
+};
+
+class LpdDissector final : public core::Dissector {
+  public:
+    explicit LpdDissector(const core::DissectorContext& ctx) : ctx_(ctx) {}
+
+    void on_data(Direction dir, Bytes data, core::Timestamp ts,
+                 AppEventSink& sink) noexcept override {
+        ts_ = ts;
+        sink_ = &sink;
+        if (dir == Direction::ToServer) {
+            client(data);
+        } else {
+            server(data);
+        }
+    }
+    void on_gap(Direction dir, std::size_t length) noexcept override {
+        if (dir == Direction::ToClient) {
+            return;  // a lost ack or reply line: the client's side still tells the story
+        }
+        if ((phase_ == Phase::DataFile || phase_ == Phase::ControlFile) && !streaming_) {
+            remaining_ -= std::min<std::uint64_t>(remaining_, length);
+            lost_ += length;
+            if (job_ && phase_ == Phase::DataFile) {
+                job_->on_gap(Direction::ToServer, length);
+            }
+            if (remaining_ == 0) {
+                phase_ = Phase::Terminator;
+            }
+            return;
+        }
+        if (phase_ == Phase::DataFile) {
+            lost_ += length;  // streamed: it goes on to the end of the connection
+            return;
+        }
+        phase_ = Phase::Lost;  // a command line is gone: what follows cannot be framed
+    }
+    void on_end(core::Timestamp ts, AppEventSink& sink) noexcept override {
+        ts_ = ts;
+        sink_ = &sink;
+        if (phase_ == Phase::ControlFile || phase_ == Phase::DataFile ||
+            phase_ == Phase::Terminator) {
+            const bool cut = (phase_ != Phase::Terminator && !streaming_) || lost_ > 0;
+            finish_file(cut ? core::Violation(ParseError::Truncated) : core::Violation{});
+        }
+        if (reply_bytes_ > 0 || acks_ > 0 || refused_ != 0) {
+            emit_reply();
+        }
+    }
+    [[nodiscard]] bool detached() const noexcept override { return violations_ >= kMaxViolations; }
+
+  private:
+    enum class Phase : std::uint8_t {
+        Command,
+        Subcommand,
+        ControlFile,
+        DataFile,
+        Terminator,
+        Done,
+        Lost
+    };
+
+    // ------------------------------------------------------------------ client -> server
+    void client(Bytes data) {
+        std::size_t i = 0;
+        while (i < data.size()) {
+            switch (phase_) {
+                case Phase::Command:
+                case Phase::Subcommand:
+                    i += line_bytes(data.subspan(i));
+                    break;
+                case Phase::ControlFile:
+                    i += control_bytes(data.subspan(i));
+                    break;
+                case Phase::DataFile:
+                    i += data_bytes(data.subspan(i));
+                    break;
+                case Phase::Terminator:
+                    finish_file(data[i] == 0 ? core::Violation{} : ParseError::Invalid);
+                    ++i;
+                    break;
+                case Phase::Done:
+                case Phase::Lost:
+                    return;  // one command per connection (RFC 1179 §5)
+            }
+        }
+    }
+
+    /// Collects a command or subcommand line; returns the octets used.
+    std::size_t line_bytes(Bytes data) {
+        const auto text = core::as_text(data);
+        const auto lf = text.find('\n');
+        const auto chunk = text.substr(0, lf);
+        line_length_ += chunk.size();
+        line_.append(chunk.substr(0, kMaxLine - std::min(kMaxLine, line_.size())));
+        if (lf == std::string_view::npos) {
+            return data.size();
+        }
+        const std::string line = std::move(line_);
+        const auto length = line_length_;
+        line_.clear();
+        line_length_ = 0;
+        if (length > kMaxLine) {
+            oversized_line(line, length);
+        } else if (phase_ == Phase::Command) {
+            daemon_command(line);
+        } else {
+            subcommand(line);
+        }
+        return lf + 1;
+    }
+
+    void daemon_command(std::string_view line) {
+        auto cmd = parse_daemon_command(line);
+        if (!cmd) {
+            malformed(line, cmd.error());
+            phase_ = Phase::Done;
+            return;
+        }
+        command_ = cmd->code;
+        queue_ = cmd->queue;
+        AppEvent ev = event(Direction::ToServer, to_string(cmd->code));
+        ev.fields.emplace_back("queue", std::move(cmd->queue));
+        if (cmd->code == DaemonCode::RemoveJobs) {
+            ev.fields.emplace_back("agent", std::move(cmd->agent));
+        }
+        if (cmd->code == DaemonCode::QueueShort || cmd->code == DaemonCode::QueueLong ||
+            cmd->code == DaemonCode::RemoveJobs) {
+            core::Array list;
+            for (auto& o : cmd->operands) {
+                list.emplace_back(std::move(o));
+            }
+            ev.fields.emplace_back("list", std::move(list));
+        }
+        last_step_ = to_string(cmd->code);
+        phase_ = cmd->code == DaemonCode::ReceiveJob ? Phase::Subcommand : Phase::Done;
+        sink_->on_app_event(std::move(ev));
+    }
+
+    void subcommand(std::string_view line) {
+        auto sub = parse_subcommand(line);
+        if (!sub) {
+            malformed(line, sub.error());
+            phase_ = Phase::Done;  // the framing is lost with it
+            return;
+        }
+        last_step_ = to_string(sub->code);
+        if (sub->code == SubCode::AbortJob) {
+            sink_->on_app_event(event(Direction::ToServer, to_string(sub->code)));
+            return;
+        }
+        file_ = std::move(*sub);
+        remaining_ = file_.count;
+        streaming_ = file_.code == SubCode::DataFile && file_.count == 0;
+        received_ = 0;
+        lost_ = 0;
+        control_ = ControlRecord{};
+        control_line_.clear();
+        control_line_length_ = 0;
+        file_violation_.reset();
+        if (file_.code == SubCode::ControlFile) {
+            if (file_.count > kMaxControlFile) {
+                file_violation_ = ParseError::TooLarge;
+            }
+            phase_ = file_.count == 0 ? Phase::Terminator : Phase::ControlFile;
+        } else {
+            // Each print file is a job of its own for the 9100 parser: PJL, PostScript or PCL.
+            job_ = raw9100::make_job_parser(ctx_);
+            phase_ = Phase::DataFile;
+        }
+    }
+
+    std::size_t control_bytes(Bytes data) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size()));
+        const auto text = core::as_text(data.first(n));
+        std::size_t start = 0;
+        while (start < text.size()) {
+            const auto lf = text.find('\n', start);
+            const auto chunk = text.substr(start, lf == std::string_view::npos ? lf : lf - start);
+            control_line_length_ += chunk.size();
+            control_line_.append(
+                chunk.substr(0, kMaxLine - std::min(kMaxLine, control_line_.size())));
+            if (lf == std::string_view::npos) {
+                break;
+            }
+            control_line();
+            start = lf + 1;
+        }
+        remaining_ -= n;
+        received_ += n;
+        if (remaining_ == 0) {
+            if (control_line_length_ > 0) {
+                control_line();  // the last line had no LF
+                note(ParseError::Invalid);
+            }
+            phase_ = Phase::Terminator;
+        }
+        return n;
+    }
+
+    void control_line() {
+        if (control_line_length_ > kMaxLine) {
+            note(ParseError::TooLarge);
+        }
+        if (auto l = parse_control_line(control_line_)) {
+            control_.add(*l);
+        } else {
+            ++control_.lines;
+            ++control_.invalid_lines;
+            note(l.error());
+        }
+        control_line_.clear();
+        control_line_length_ = 0;
+    }
+
+    std::size_t data_bytes(Bytes data) {
+        const auto n =
+            streaming_ ? data.size()
+                       : static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size()));
+        if (job_) {
+            job_->on_data(Direction::ToServer, data.first(n), ts_, *sink_);
+        }
+        received_ += n;
+        if (!streaming_) {
+            remaining_ -= n;
+            if (remaining_ == 0) {
+                phase_ = Phase::Terminator;
+            }
+        }
+        return n;
+    }
+
+    /// The file (and its NUL) is complete, or the connection ended inside it.
+    void finish_file(core::Violation terminator) {
+        if (terminator) {
+            note(*terminator);
+        }
+        if (job_) {
+            job_->on_end(ts_, *sink_);
+            job_.reset();
+        }
+        AppEvent ev = event(Direction::ToServer, to_string(file_.code));
+        auto& f = ev.fields;
+        f.emplace_back("queue", queue_);
+        f.emplace_back("name", file_.name);
+        const auto parts = parse_file_name(file_.name);
+        if (!parts.job.empty()) {
+            f.emplace_back("job", parts.job);
+            f.emplace_back("origin", parts.host);
+        }
+        f.emplace_back("size", file_.count);
+        f.emplace_back("received", received_ + lost_);
+        if (streaming_) {
+            f.emplace_back("streamed", true);
+        }
+        if (file_.code == SubCode::ControlFile) {
+            for (auto& a : control_.attributes) {
+                f.push_back(std::move(a));
+            }
+            f.emplace_back("print", std::move(control_.files));
+            for (auto& [key, list] : control_.lists) {
+                f.emplace_back(std::string(key), std::move(list));
+            }
+            if (!control_.unknown.empty()) {
+                f.emplace_back("unknown_lines", std::move(control_.unknown));
+            }
+            f.emplace_back("lines", control_.lines);
+            if (control_.invalid_lines > 0) {
+                f.emplace_back("invalid_lines", control_.invalid_lines);
+            }
+            if (file_violation_ == ParseError::TooLarge) {
+                f.emplace_back("oversized", true);
+            }
+        }
+        if (file_violation_) {
+            f.emplace_back("violation", core::to_string(*file_violation_));
+            ev.violation = file_violation_;
+            ++violations_;
+        }
+        phase_ = Phase::Subcommand;
+        streaming_ = false;
+        sink_->on_app_event(std::move(ev));
+    }
+
+    /// Keeps the first violation of the file being received.
+    void note(ParseError e) {
+        if (!file_violation_ || e == ParseError::TooLarge) {
+            file_violation_ = e;
+        }
+    }
+
+    void oversized_line(std::string_view kept, std::size_t length) {
+        AppEvent ev = event(Direction::ToServer, "oversized");
+        ev.fields.emplace_back("line", capped(kept));
+        ev.fields.emplace_back("line_length", static_cast<std::uint64_t>(length));
+        ev.fields.emplace_back("oversized", true);
+        ev.fields.emplace_back("violation", core::to_string(ParseError::TooLarge));
+        ev.violation = ParseError::TooLarge;
+        ++violations_;
+        phase_ = Phase::Done;
+        sink_->on_app_event(std::move(ev));
+    }
+
+    void malformed(std::string_view line, ParseError e) {
+        AppEvent ev = event(Direction::ToServer, "malformed");
+        if (!line.empty()) {
+            ev.fields.emplace_back("code", static_cast<int>(static_cast<std::uint8_t>(line[0])));
+        }
+        ev.fields.emplace_back("line", capped(line));
+        ev.fields.emplace_back("violation", core::to_string(e));
+        ev.violation = e;
+        ++violations_;
+        sink_->on_app_event(std::move(ev));
+    }
+
+    // ------------------------------------------------------------------ server -> client
+    void server(Bytes data) {
+        if (command_ == DaemonCode::ReceiveJob) {
+            // One octet per step; anything but 0 refuses it (some servers add a text reason).
+            for (const auto b : data) {
+                if (refused_ == 0 && b == 0) {
+                    ++acks_;
+                } else if (refused_ == 0) {
+                    refused_ = b;
+                    refused_step_ = last_step_;
+                } else {
+                    keep_reply(b);
+                }
+            }
+            return;
+        }
+        for (const auto b : data) {
+            keep_reply(b);
+        }
+    }
+    void keep_reply(std::uint8_t b) {
+        ++reply_bytes_;
+        if (reply_.size() < kMaxReply) {
+            reply_.push_back(static_cast<char>(b));
+        }
+    }
+
+    void emit_reply() {
+        AppEvent ev = event(Direction::ToClient, "reply");
+        ev.from_printer = true;
+        ev.fields.emplace_back("reply_to", command_ ? to_string(*command_) : "unknown");
+        ev.fields.emplace_back("queue", queue_);
+        if (command_ == DaemonCode::ReceiveJob) {
+            ev.fields.emplace_back("acks", acks_);
+            ev.fields.emplace_back("accepted", refused_ == 0);
+            if (refused_ != 0) {
+                ev.fields.emplace_back("refused", std::string(refused_step_));
+                ev.fields.emplace_back("code", static_cast<int>(refused_));
+            }
+        }
+        if (reply_bytes_ > 0) {
+            ev.fields.emplace_back("text", reply_);
+            ev.fields.emplace_back("bytes", reply_bytes_);
+        }
+        sink_->on_app_event(std::move(ev));
+    }
+
+    // ------------------------------------------------------------------ helpers
+    AppEvent event(Direction dir, std::string_view command) const {
+        AppEvent ev;
+        ev.ts = ts_;
+        ev.dir = dir;
+        ev.proto = "lpd";
+        ev.dissector = "lpd";
+        ev.name = std::string(command);
+        ev.fields.emplace_back("direction", dir == Direction::ToServer ? "command" : "response");
+        ev.fields.emplace_back("command", std::string(command));
+        return ev;
+    }
+
+    core::DissectorContext ctx_;
+    core::Timestamp ts_;
+    AppEventSink* sink_ = nullptr;
+    Phase phase_ = Phase::Command;
+    std::string line_;
+    std::size_t line_length_ = 0;
+    std::optional<DaemonCode> command_;
+    std::string queue_;
+    std::string_view last_step_ = "connect";
+    // the file being received
+    Subcommand file_;
+    std::uint64_t remaining_ = 0;
+    std::uint64_t received_ = 0;
+    std::uint64_t lost_ = 0;
+    bool streaming_ = false;
+    ControlRecord control_;
+    std::string control_line_;
+    std::size_t control_line_length_ = 0;
+    core::Violation file_violation_;
+    std::unique_ptr<core::Dissector> job_;
+    std::uint32_t violations_ = 0;
+    // the server's side
+    std::uint64_t acks_ = 0;
+    std::uint8_t refused_ = 0;
+    std::string_view refused_step_;
+    std::string reply_;
+    std::uint64_t reply_bytes_ = 0;
+};
+
+core::Confidence probe(Bytes first, Direction dir) noexcept {
+    if (dir != Direction::ToServer || first.empty()) {
+        return dir == Direction::ToServer ? core::Confidence::Maybe : core::Confidence::No;
+    }
+    const auto s = core::as_text(first);
+    if (s[0] < 1 || s[0] > 5) {
+        return core::Confidence::No;
+    }
+    const auto lf = s.find('\n');
+    const auto line = s.substr(1, lf == std::string_view::npos ? kMaxLine : lf - 1);
+    const bool text = !line.empty() && printable(line[0]) &&
+                      std::all_of(line.begin(), line.end(),
+                                  [](char c) { return printable(c) || c == ' ' || c == '\r'; });
+    if (!text) {
+        return core::Confidence::No;
+    }
+    if (lf == std::string_view::npos) {
+        return s.size() < kMaxLine ? core::Confidence::Maybe : core::Confidence::No;
+    }
+    // A whole command line; only a receive-job conversation may go on after it.
+    return lf + 1 == s.size() || s[0] == 2 ? core::Confidence::Yes : core::Confidence::No;
+}
+
+std::unique_ptr<core::Dissector> make(const core::DissectorContext& ctx) {
+    return std::make_unique<LpdDissector>(ctx);
+}
+
+}  // namespace
+}  // namespace printwatch::dissect::lpd
+
+namespace printwatch::dissectors {
+
+namespace {
+constexpr std::array<std::uint16_t, 1> kLpdPorts{515};
+constexpr std::array kLpdServices{core::ServiceSpec{"lpd", 0}};
+constexpr std::array kLpdGroups{
+    core::PortGroup{"lpd", kLpdPorts, true, false, kLpdServices, "lpd"}};
+
+// Rules (docs/spec.md §4, sids 14xx): what LPD records mean. Printing and asking for the queue
+// is what every client does, so a job alerts only from an untrusted or outside client (with
+// its host, user and job name); removing jobs is an attack on other users' work from such a
+// client. Malformed and oversized commands or control files alert for everyone (the classic
+// LPD overflows). The print file itself goes through the 9100 rules.
+constexpr std::uint32_t kSidJob = 1'001'401;
+constexpr std::uint32_t kSidRemoveJobs = 1'001'402;
+constexpr std::uint32_t kSidOversized = 1'001'498;
+constexpr std::uint32_t kSidMalformed = 1'001'499;
+constexpr std::array kLpdSignatures{
+    core::Signature{kSidJob, 1, "lpd.job", "PRINTWATCH LPD job from outside or untrusted client",
+                    "Potential Corporate Privacy Violation", 2, "lpd", 0},
+    core::Signature{kSidRemoveJobs, 1, "lpd.remove_jobs",
+                    "PRINTWATCH LPD remove-jobs from outside or untrusted client",
+                    "Attempted Denial of Service", 2, "lpd", 0},
+    core::Signature{kSidOversized, 1, "lpd.oversized",
+                    "PRINTWATCH oversized LPD command or control file",
+                    "Attempted Denial of Service", 1, "lpd", 0},
+    core::Signature{kSidMalformed, 1, "lpd.malformed", "PRINTWATCH malformed LPD message",
+                    "Potentially Bad Traffic", 2, "lpd", 0},
+};
+
+void lpd_rules(const core::AppEvent& event, core::RuleContext& rules) {
+    if (event.dir != core::Direction::ToServer) {
+        return;  // the server's acks and queue listings are facts, not attacks
+    }
+    const auto& f = event.fields;
+    if (event.violation == core::ParseError::TooLarge) {
+        rules.raise(kSidOversized, event.name, [&] {
+            return core::pick(f, {"command", "queue", "name", "size", "line_length", "violation"});
+        });
+    }
+    if ((event.violation && event.violation != core::ParseError::TooLarge) ||
+        core::number_at(f, "invalid_lines") > 0) {
+        rules.raise(kSidMalformed, event.name, [&] {
+            return core::pick(
+                f, {"command", "code", "queue", "name", "line", "invalid_lines", "violation"});
+        });
+    }
+    if (rules.trusted()) {
+        return;
+    }
+    if (event.name == "remove_jobs") {
+        rules.raise(kSidRemoveJobs, core::text_at(f, "queue"), [&] {
+            return core::pick(f, {"queue", "agent", "list"});
+        });
+    } else if (event.name == "receive_control_file") {
+        rules.raise(kSidJob, core::text_at(f, "job_name"), [&] {
+            return core::pick(f, {"queue", "host", "user", "job_name", "title", "source_files"});
+        });
+    }
+}
+
+constexpr std::array<std::string_view, 1> kLpdRecords{"lpd"};
+}  // namespace
+
+const core::DissectorInfo& lpd_info() {
+    static const core::DissectorInfo kInfo{"lpd",
+                                           true,
+                                           false,
+                                           &dissect::lpd::probe,
+                                           &dissect::lpd::make,
+                                           kLpdGroups,
+                                           core::RuleSet{kLpdSignatures, &lpd_rules},
+                                           kLpdRecords};
+    return kInfo;
+}
+
+}  // namespace printwatch::dissectors
