@@ -89,6 +89,7 @@ StateData parse_state(const std::string& text) {
         r.name = p.value("name", "");
         r.mac = opt_mac(p);
         r.model = p.value("model", "");
+        r.uuid = p.value("uuid", "");
         r.learned_from = p.value("learned_from", "config");
         r.first_seen = core::Timestamp{p.at("first_seen_usec").get<std::int64_t>()};
         r.announced = true;
@@ -195,6 +196,9 @@ void save_state(const std::string& path, const detect::Inventory& inventory) {
             }
         }
         o["model"] = p.model;
+        if (!p.uuid.empty()) {
+            o["uuid"] = p.uuid;
+        }
         o["learned_from"] = p.learned_from;
         o["first_seen_usec"] = p.first_seen.usec;
         j["printers"].push_back(o);

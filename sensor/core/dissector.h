@@ -33,7 +33,8 @@ struct AppEvent {
     std::string_view dissector;  // the registered dissector that emitted it (DissectorInfo::name)
     std::string name;            // e.g. "discover", "INFO ID", "exitserver"
     Object fields;
-    /// The sender is the printer (a BJNP response, a PJL reply): detection learns it as one.
+    /// The sender is the printer (a BJNP response, a PJL reply): detection learns it as one,
+    /// with the `model` and `uuid` fields, when the record has them.
     /// Not the same as dir == ToClient: a reply to a broadcast discover opens its own flow.
     bool from_printer = false;
     /// Set for protocol violations: detection counts them by reason (printwatch_dissector_errors_

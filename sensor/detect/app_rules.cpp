@@ -63,7 +63,8 @@ void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {
     // A reply from a printer confirms it, and may carry its model.
     if (event.from_printer) {
         learn_printer(flow, event.dir == core::Direction::ToServer,
-                      core::text_at(event.fields, "model"), event.proto, event.ts);
+                      {core::text_at(event.fields, "model"), core::text_at(event.fields, "uuid")},
+                      event.proto, event.ts);
     }
     for (const auto& [name, apply] : rules_) {
         if (name == event.dissector) {

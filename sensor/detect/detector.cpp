@@ -420,7 +420,7 @@ void Detector::mark_exposed(Flow& flow, Timestamp ts) {
         ts);
 }
 
-void Detector::learn_printer(const Flow& flow, bool client_side, std::string_view model,
+void Detector::learn_printer(const Flow& flow, bool client_side, Inventory::Identity identity,
                              std::string_view learned_from, Timestamp ts) {
     const core::IpAddr& address = client_side ? flow.client : flow.server;
     if (!config_->in_home_net(address)) {
@@ -430,7 +430,7 @@ void Detector::learn_printer(const Flow& flow, bool client_side, std::string_vie
     const ServiceId service =
         client_side ? ports_.lookup(flow.proto, flow.client_port) : flow.service;
     const auto change = inventory_.observe_printer(address, mac_of(flow, !client_side), service,
-                                                   model, learned_from, ts);
+                                                   identity, learned_from, ts);
     if (change != Change::None) {
         write_printer_record(*inventory_.printer(address), ts);
     }
@@ -454,6 +454,9 @@ void Detector::write_printer_record(const PrinterRecord& p, Timestamp ts) {
     e.body.emplace_back("mac", p.mac ? core::Value(p.mac->to_string()) : core::Value());
     e.body.emplace_back("services", std::move(services));
     e.body.emplace_back("model", p.model.empty() ? core::Value() : core::Value(p.model));
+    if (!p.uuid.empty()) {
+        e.body.emplace_back("uuid", p.uuid);
+    }
     e.body.emplace_back("learned_from", p.learned_from);
     e.body.emplace_back("first_seen", core::format_iso8601(p.first_seen));
     sink_.write(e);

@@ -110,7 +110,7 @@ class Detector {
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
     void mark_exposed(core::Flow& flow, core::Timestamp ts);
     /// Learns the flow's server (or, with `client_side`, its client) as a printer.
-    void learn_printer(const core::Flow& flow, bool client_side, std::string_view model,
+    void learn_printer(const core::Flow& flow, bool client_side, Inventory::Identity identity,
                        std::string_view learned_from, core::Timestamp ts);
     /// Learns from a protocol record and applies its protocol's rules (app_rules.cpp).
     void apply_app_rules(core::Flow& flow, const core::AppEvent& event);

@@ -39,7 +39,7 @@ PrinterRecord* Inventory::printer(const core::IpAddr& a) {
 }
 
 Change Inventory::observe_printer(const core::IpAddr& a, const std::optional<core::MacAddr>& mac,
-                                  core::ServiceId service, std::string_view model,
+                                  core::ServiceId service, Identity identity,
                                   std::string_view learned_from, core::Timestamp ts) {
     auto it = printers_.find(a);
     if (it == printers_.end()) {
@@ -65,9 +65,12 @@ Change Inventory::observe_printer(const core::IpAddr& a, const std::optional<cor
         p.services |= service_bit(service);
         change = change == Change::None ? Change::Updated : change;
     }
-    if (!model.empty() && p.model != model) {
-        p.model = std::string(model);
-        change = change == Change::None ? Change::Updated : change;
+    for (auto [value, field] :
+         {std::pair{identity.model, &p.model}, std::pair{identity.uuid, &p.uuid}}) {
+        if (!value.empty() && *field != value) {
+            *field = std::string(value);
+            change = change == Change::None ? Change::Updated : change;
+        }
     }
     update_gauges();
     return change;

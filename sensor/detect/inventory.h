@@ -23,6 +23,7 @@ struct PrinterRecord {
     std::optional<core::MacAddr> mac;
     std::uint32_t services = 0;  // bit per core::ServiceId
     std::string model;
+    std::string uuid;          // a printer that names itself (IPP printer-uuid), else empty
     std::string learned_from;  // bjnp | pjl | syn-ack | config
     core::Timestamp first_seen;
     bool announced = false;  // an event_type "printer" record was written
@@ -48,9 +49,15 @@ class Inventory {
     void reconfigure(const core::SensorConfig& config);
 
     PrinterRecord* printer(const core::IpAddr& a);
-    /// Learns or updates a printer. `model` and `mac` may be empty. Capped by limits.printers.
+    /// What a printer's own reply says about it; either may be empty.
+    struct Identity {
+        std::string_view model;
+        std::string_view uuid;
+    };
+    /// Learns or updates a printer. `mac` and the identity may be empty. Capped by
+    /// limits.printers.
     Change observe_printer(const core::IpAddr& a, const std::optional<core::MacAddr>& mac,
-                           core::ServiceId service, std::string_view model,
+                           core::ServiceId service, Identity identity,
                            std::string_view learned_from, core::Timestamp ts);
 
     [[nodiscard]] bool client_known(const core::IpAddr& a) const { return clients_.contains(a); }
