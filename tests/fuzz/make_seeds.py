@@ -21,7 +21,7 @@ def write(sub, name, data):
 
 UEL = b"\x1b%-12345X"
 # Byte 0 picks the dissector by its place in dissectors/registry.cpp.
-RAW, BJNP, LPD = 0, 1, 2
+RAW, BJNP, LPD, IPP = 0, 1, 2, 3
 ident = b"MFG:Canon;MDL:MG5200 series;CMD:BJL;"
 write("dissectors", "bjnp-udp-identity", bytes([BJNP, 1 | (10 << 1), 255]) +
       bjnp(0x81, 0x30, 1, struct.pack(">H", len(ident) + 2) + ident))
@@ -40,6 +40,13 @@ write("dissectors", "lpd-job", bytes([LPD, 0 | (6 << 1), 255]) + b"\x02lp\n" +
       b"\x02%d cfA001vm\n" % len(control) + control + b"\0" + b"\x0360 dfA001vm\n" + UEL +
       b"@PJL ENTER LANGUAGE=POSTSCRIPT\n%!\n(a) deletefile\n" + UEL + b"\0")
 write("dissectors", "lpd-queue", bytes([LPD, 0 | (20 << 1), 255]) + b"\x04lp alice 12\n")
+ipp_body = (b"\x02\x00\x00\x02\x00\x00\x00\x07\x01\x47\x00\x12attributes-charset\x00\x05utf-8"
+            b"\x42\x00\x14requesting-user-name\x00\x05alice\x04\x45\x00\x0adevice-uri\x00\x04file"
+            b"\x03" + UEL + b"@PJL INFO ID\r\n")
+write("dissectors", "ipp-print-job", bytes([IPP, 0 | (9 << 1), 255]) +
+      b"POST /printers/lp HTTP/1.1\r\nContent-Type: application/ipp\r\nTransfer-Encoding: chunked\r\n"
+      b"Expect: 100-continue\r\n\r\n" + b"%x\r\n" % len(ipp_body) + ipp_body + b"\r\n0\r\n\r\n" +
+      b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\nUpgrade: TLS/1.2\r\n\r\n")
 
 link_of = {1: 0, 0: 1, 108: 2, 101: 3, 12: 3, 228: 4, 229: 5, 113: 6, 276: 7}
 for path in sorted(glob.glob(os.path.join(ROOT, "pcaps", "*", "input.pcap"))):

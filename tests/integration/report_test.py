@@ -32,6 +32,12 @@ external = re.findall(r'(?i)(<script|<link|<img|<iframe|https?://|url\()', html)
 h.check("the page is self-contained: no script, link, image or URL", html and not external, str(external))
 h.check("the page has the verdicts", "fixed since 2026-12-01 08:14:01 UTC" in html and "10.77.1.50" in html)
 
+# The printer services reached from outside, as the EVE of the same replay names them.
+eve = os.path.join(WORK, "report.jsonl")
+h.run([BIN, "-r", os.path.join(CASE, "input.pcap"), "-c", os.path.join(CASE, "config.yaml"), "--eve", eve])
+services = {(e["dest_ip"], e["printwatch"]["service"]) for e in h.eve_events(eve)
+            if e.get("alert", {}).get("signature_id") == 1001001}
+
 chromium = shutil.which("chromium")
 h.check("chromium is installed", chromium)
 
@@ -47,10 +53,10 @@ def browser(*args):
 
 if chromium and html:
     dom = browser("--dump-dom").stdout
-    h.check("chromium renders the targets table (3 printer services)", dom.count("<tr><td>10.77.1.50</td>") == 3,
-            dom[:300])
+    h.check(f"chromium renders the targets table ({len(services)} printer services)",
+            len(services) >= 3 and dom.count("<tr><td>10.77.1.50</td>") == len(services), dom[:300])
     timelines = dom.count('<svg class="timeline"')
-    h.check(f"one timeline per printer and service ({timelines})", timelines == 3)
+    h.check(f"one timeline per printer and service ({timelines})", timelines == len(services))
     h.check("timelines carry accepted, refused and unanswered bars and the fix line",
             all(f'class="{c}"' in dom for c in ("accepted", "refused", "unanswered", "fix")))
     shot = os.path.join(WORK, "report.png")

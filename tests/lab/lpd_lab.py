@@ -21,7 +21,6 @@ lab; --golden does not.
 """
 import collections
 import datetime
-import json
 import os
 import shutil
 import subprocess
@@ -32,8 +31,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import capture  # noqa: E402
+import labkit  # noqa: E402
 import reference  # noqa: E402
 import topology  # noqa: E402
+from labkit import check, finish, step  # noqa: E402
 from topology import HOSTS, OUT  # noqa: E402
 
 from scapy.all import IP, TCP, PcapReader  # noqa: E402
@@ -48,7 +49,6 @@ COMMANDS = {1: "print_waiting_jobs", 2: "receive_job", 3: "queue_state_short",
             4: "queue_state_long", 5: "remove_jobs"}
 ATTRIBUTES = {"C": "class", "H": "host", "I": "indent", "J": "job_name", "L": "banner_user",
               "M": "mail_user", "P": "user", "T": "title", "W": "width"}
-PASSED, FAILED = [], []
 
 PAGE = (b"%!PS-Adobe-3.0\n%%Title: quarterly report\n%%Pages: 1\n%%EndComments\n"
         b"72 720 moveto /Helvetica findfont 12 scalefont setfont (printwatch lpd lab) show\n"
@@ -63,24 +63,6 @@ CRAFTED = ("import socket,sys\n"
            "s.sendall(b'\\x02%d cfA666evil\\n' % len(cf)); ack()\n"
            "s.sendall(cf+b'\\0'); ack()\n"
            "s.close()\n")
-
-
-def check(name, ok, detail=""):
-    (PASSED if ok else FAILED).append(name)
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else f"\n     | {detail}"))
-    sys.stdout.flush()
-
-
-def step(lab, ns, *cmd, timeout=60, env=None):
-    t = time.time()
-    full = ["ip", "netns", "exec", lab.ns(ns), *(["env", *env] if env else []), *cmd]
-    try:
-        r = subprocess.run(full, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        print(f"     {ns}$ {' '.join(cmd)[:110]}  (timed out after {timeout}s)")
-        return None
-    print(f"     {ns}$ {' '.join(cmd)[:110]}  ({time.time() - t:.1f}s, exit {r.returncode})")
-    return r
 
 
 def run_clients(lab, work):
@@ -190,26 +172,8 @@ def lpd_reference(path):
     return {"commands": commands, "controls": controls, "datas": datas}
 
 
-def replay(path, work):
-    eve, prom, cfg = (os.path.join(work, n) for n in ("lpd.jsonl", "lpd.prom", "lpd.yaml"))
-    with open(cfg, "w") as f:
-        f.write(CONFIG)
-    r = subprocess.run([BIN, "-r", path, "-c", cfg, "--eve", eve, "--metrics-file", prom],
-                       capture_output=True, text=True)
-    check("printwatch replays the capture", r.returncode == 0, r.stderr[-300:])
-    events = [json.loads(line) for line in open(eve)]
-    attempts = {}
-    for line in open(prom):
-        if line.startswith("printwatch_inbound_attempts_total{") and not line.endswith(" 0\n"):
-            name, value = line.rsplit(" ", 1)
-            labels = dict(kv.split("=") for kv in name[name.index("{") + 1:-1].split(","))
-            attempts[f"service={labels['service'].strip(chr(34))},"
-                     f"outcome={labels['outcome'].strip(chr(34))}"] = int(float(value))
-    return events, dict(sorted(attempts.items()))
-
-
 def check_capture(path, work):
-    events, attempts = replay(path, work)
+    events, attempts = labkit.replay(BIN, path, work, CONFIG, "lpd")
     ref, lpd = reference.analyse(path, [CUPS]), lpd_reference(path)
     records = [e for e in events if e["event_type"] == "lpd" and e["lpd"]["direction"] == "command"]
     got_commands = [[e["src_ip"], e["lpd"]["command"], e["lpd"].get("queue", "")] for e in records
@@ -257,8 +221,7 @@ def write_golden(path):
     shutil.copy(path, os.path.join(GOLDEN, "input.pcap"))
     with open(os.path.join(GOLDEN, "config.yaml"), "w") as f:
         f.write(CONFIG + "\n# the host field of every record: the same on every machine\nsensor: {name: golden}\n")
-    ver = ", ".join(f"{p} " + subprocess.run(["dpkg-query", "-W", "-f=${Version}", p], capture_output=True,
-                                            text=True).stdout for p in ("rlpr", "cups"))
+    ver = ", ".join(labkit.pkg(p) for p in ("rlpr", "cups"))
     with open(os.path.join(GOLDEN, "README.md"), "w") as f:
         f.write(f"""# lab-lpd
 
@@ -280,11 +243,6 @@ on {datetime.date.today().isoformat()}; the expected output was then written wit
 `UPDATE_GOLDEN=1 ctest --preset dev -R golden/lab-lpd` and reviewed.
 """)
     print(f"     wrote {GOLDEN}")
-
-
-def finish():
-    print(f"{len(PASSED)} passed, {len(FAILED)} failed")
-    sys.exit(1 if FAILED else 0)
 
 
 def main():

@@ -29,7 +29,7 @@ from scapy.layers.inet6 import ICMPv6DestUnreach, IPerror6
 
 HOME = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                                           "fc00::/7", "fe80::/10")]
-SERVICES = {("tcp", 9100): "raw", ("tcp", 8611): "bjnp-printer", ("udp", 8611): "bjnp-printer",
+SERVICES = {("tcp", 9100): "raw", ("tcp", 631): "ipp", ("tcp", 8611): "bjnp-printer", ("udp", 8611): "bjnp-printer",
             ("tcp", 8612): "bjnp-scanner", ("udp", 8612): "bjnp-scanner",
             ("tcp", 8613): "bjnp-8613", ("udp", 8613): "bjnp-8613",
             ("tcp", 8614): "bjnp-8614", ("udp", 8614): "bjnp-8614", ("tcp", 515): "lpd"}

@@ -11,11 +11,12 @@ TEST_CASE("An empty config gives the docs/spec.md defaults", "[config]") {
     auto c = load_config_text("", "empty.yaml");
     REQUIRE(c);
     CHECK(c->home_net.size() == 5);
-    REQUIRE(c->ports.lists.size() == 4);
+    REQUIRE(c->ports.lists.size() == 5);
     CHECK(*c->ports.find("raw") == std::vector<std::uint16_t>{9100});
     CHECK(*c->ports.find("bjnp") == std::vector<std::uint16_t>{8611, 8612, 8613, 8614});
     CHECK(c->ports.find("mfnp")->empty());
     CHECK(*c->ports.find("lpd") == std::vector<std::uint16_t>{515});
+    CHECK(*c->ports.find("ipp") == std::vector<std::uint16_t>{631});
     CHECK(c->alerts.suppress.usec == 300'000'000);
     CHECK(c->alerts.attempt_timeout.usec == 5'000'000);
     CHECK(c->alerts.max_per_minute == 600);

@@ -70,7 +70,7 @@ TEST_CASE("The shipped registry gives the services of docs/spec.md in metric ord
     }
     CHECK(labels == std::vector<std::string_view>{"raw", "bjnp-printer", "bjnp-scanner",
                                                   "bjnp-8613", "bjnp-8614", "bjnp-other", "mfnp",
-                                                  "lpd"});
+                                                  "lpd", "ipp"});
     const core::PortMap map(catalog, core::PortsConfig{});
     CHECK(catalog.label(map.tcp(9100)) == "raw");
     CHECK(map.udp(9100) == ServiceId::None);
@@ -119,14 +119,14 @@ TEST_CASE("The signature table joins detection's sids with each protocol's, and 
 
 TEST_CASE("The --eve-types flag accepts the registered protocols' record types", "[service]") {
     CHECK(app::eve_types() == std::vector<std::string>{"alert", "printer", "pjl", "postscript",
-                                                       "pcl", "bjnp", "lpd", "stats"});
+                                                       "pcl", "bjnp", "lpd", "ipp", "stats"});
     app::OutputFlags flags;
     flags.eve_types = {"pjl", "ipx"};
     const auto errors = app::check_output_flags(flags);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0] ==
           "--eve-types: unknown event type 'ipx' "
-          "(one of alert,printer,pjl,postscript,pcl,bjnp,lpd,stats)");
+          "(one of alert,printer,pjl,postscript,pcl,bjnp,lpd,ipp,stats)");
 }
 
 namespace {
