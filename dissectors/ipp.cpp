@@ -26,6 +26,7 @@
 #include "ipp.h"
 
 #include "core/dissector.h"
+#include "core/text.h"
 #include "raw9100.h"
 
 #include <algorithm>
@@ -205,37 +206,8 @@ constexpr std::array<const char*, 7> kJobStates{
     "canceled", "aborted",      "completed"};
 constexpr std::array<const char*, 3> kPrinterStates{"idle", "processing", "stopped"};
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::string capped(std::string_view s) {
     return std::string(s.substr(0, kMaxValue));
-}
-
-std::optional<std::uint64_t> decimal(std::string_view s) {
-    if (s.empty() || s.size() > 18 ||
-        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    std::uint64_t v = 0;
-    for (const char c : s) {
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
 }
 
 std::optional<std::uint64_t> hexadecimal(std::string_view s) {
@@ -311,8 +283,8 @@ bool parse_start_line(std::string_view first, HttpHead& h) {
     if (first.starts_with("HTTP/1.")) {
         h.request = false;
         const auto sp = first.find(' ');
-        const auto n =
-            decimal(sp == std::string_view::npos ? std::string_view{} : first.substr(sp + 1, 3));
+        const auto n = core::parse_uint(sp == std::string_view::npos ? std::string_view{}
+                                                                     : first.substr(sp + 1, 3));
         h.status = n ? static_cast<int>(*n) : 0;
         return h.status >= 100 && h.status <= 599;
     }
@@ -330,15 +302,15 @@ bool parse_start_line(std::string_view first, HttpHead& h) {
 
 /// One header line; false when a length header is not a number.
 bool parse_header(std::string_view name, std::string_view value, HttpHead& h) {
-    if (iequals(name, "Content-Length")) {
-        h.content_length = decimal(value);
+    if (core::iequals(name, "Content-Length")) {
+        h.content_length = core::parse_uint(value);
         return h.content_length.has_value();
     }
-    if (iequals(name, "Transfer-Encoding")) {
+    if (core::iequals(name, "Transfer-Encoding")) {
         h.chunked = value.find("chunked") != std::string_view::npos;
         return true;
     }
-    if (iequals(name, "Authorization")) {
+    if (core::iequals(name, "Authorization")) {
         h.authorization = capped(value.substr(0, value.find(' ')));  // the scheme, never the secret
         return true;
     }
@@ -350,7 +322,7 @@ bool parse_header(std::string_view name, std::string_view value, HttpHead& h) {
          {"User-Agent", &h.user_agent},
          {"Server", &h.server}}};
     for (const auto& [header, field] : kept) {
-        if (iequals(name, header)) {
+        if (core::iequals(name, header)) {
             *field = capped(value);
         }
     }
@@ -362,7 +334,7 @@ bool parse_header(std::string_view name, std::string_view value, HttpHead& h) {
 core::Result<HttpHead> parse_http_head(std::string_view block) {
     HttpHead h;
     const auto eol = block.find('\n');
-    const auto first = trim(block.substr(0, eol));
+    const auto first = core::trim_blanks(block.substr(0, eol));
     block.remove_prefix(eol == std::string_view::npos ? block.size() : eol + 1);
     if (!parse_start_line(first, h)) {
         return core::unexpected(ParseError::Invalid);
@@ -374,7 +346,8 @@ core::Result<HttpHead> parse_http_head(std::string_view block) {
         const auto colon = line.find(':');
         // A line without a colon (an obs-fold, a stray line) is skipped, as servers do.
         if (colon != std::string_view::npos &&
-            !parse_header(trim(line.substr(0, colon)), trim(line.substr(colon + 1)), h)) {
+            !parse_header(core::trim_blanks(line.substr(0, colon)),
+                          core::trim_blanks(line.substr(colon + 1)), h)) {
             return core::unexpected(ParseError::Invalid);
         }
     }
@@ -769,7 +742,7 @@ class IppDissector final : public core::Dissector {
             }
             return data.size();
         }
-        std::string_view line = trim(side.head);
+        std::string_view line = core::trim_blanks(side.head);
         if (side.state == State::Trailer) {
             if (line.empty()) {
                 side.head.clear();
@@ -779,7 +752,7 @@ class IppDissector final : public core::Dissector {
             }
             return lf + 1;
         }
-        const auto size = hexadecimal(trim(line.substr(0, line.find(';'))));
+        const auto size = hexadecimal(core::trim_blanks(line.substr(0, line.find(';'))));
         side.head.clear();
         if (!size) {
             violation(dir, ParseError::Invalid, "chunk");
@@ -1008,11 +981,11 @@ core::Confidence probe(Bytes first, Direction dir) noexcept {
     const auto head = s.substr(0, std::min(s.find("\r\n\r\n"), kMaxHead));
     for (std::size_t at = head.find('\n'); at != std::string_view::npos;
          at = head.find('\n', at + 1)) {
-        const auto line = trim(head.substr(at + 1, head.find('\n', at + 1) - at - 1));
+        const auto line = core::trim_blanks(head.substr(at + 1, head.find('\n', at + 1) - at - 1));
         const auto colon = line.find(':');
         if (colon != std::string_view::npos &&
-            iequals(trim(line.substr(0, colon)), "Content-Type") &&
-            trim(line.substr(colon + 1)).starts_with("application/ipp")) {
+            core::iequals(core::trim_blanks(line.substr(0, colon)), "Content-Type") &&
+            core::trim_blanks(line.substr(colon + 1)).starts_with("application/ipp")) {
             return core::Confidence::Yes;
         }
     }

@@ -28,6 +28,7 @@
 #include "lpd.h"
 
 #include "core/dissector.h"
+#include "core/text.h"
 #include "raw9100.h"
 
 #include <algorithm>
@@ -191,17 +192,11 @@ core::Result<Subcommand> parse_subcommand(std::string_view line) {
     if (args.size() != 2) {
         return core::unexpected(ParseError::Invalid);
     }
-    // Decimal digits only (from_chars would also take a sign); at most 19 so it cannot wrap.
-    const auto& count = args[0];
-    const bool digits =
-        !count.empty() && count.size() <= 19 &&
-        std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || !std::all_of(args[1].begin(), args[1].end(), printable)) {
+    const auto count = core::parse_uint(args[0]);
+    if (!count || !std::all_of(args[1].begin(), args[1].end(), printable)) {
         return core::unexpected(ParseError::Invalid);
     }
-    for (const char c : count) {
-        sub.count = sub.count * 10 + static_cast<std::uint64_t>(c - '0');
-    }
+    sub.count = *count;
     sub.name = args[1];
     return sub;
 }

@@ -21,19 +21,9 @@ namespace printwatch::dissect::raw9100 {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 /// Splits off the next word (up to a space, a tab or '=').
 std::string_view next_word(std::string_view& s) {
-    s = trim(s);
+    s = core::trim_blanks(s);
     std::size_t n = 0;
     while (n < s.size() && s[n] != ' ' && s[n] != '\t' && s[n] != '=') {
         ++n;
@@ -181,7 +171,7 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
     while (line.starts_with(kUel)) {
         line.remove_prefix(kUel.size());
     }
-    line = trim(line);
+    line = core::trim_blanks(line);
     if (line.size() < 4 || core::ascii_upper(line.substr(0, 4)) != "@PJL" ||
         (line.size() > 4 && line[4] != ' ' && line[4] != '\t')) {
         return std::nullopt;
@@ -201,9 +191,9 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
             c.command += " " + sub;
         }
     }
-    std::string_view args = trim(rest);
+    std::string_view args = core::trim_blanks(rest);
     if (!sub.empty() && args.starts_with('=')) {  // "SET VAR=VALUE": the variable is in command
-        args = trim(args.substr(1));
+        args = core::trim_blanks(args.substr(1));
     }
     c.args = std::string(args.substr(0, kMaxArgs));
     c.category = classify(cmd, sub, args);

@@ -12,6 +12,13 @@ namespace printwatch::core {
 /// The whole of `s` as a decimal unsigned number; nullopt for empty, signs, junk or overflow.
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 
+/// `s` without leading and trailing spaces, tabs and carriage returns (header and command
+/// lines of text protocols).
+std::string_view trim_blanks(std::string_view s) noexcept;
+
+/// ASCII case-insensitive equality (header names, keywords).
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 /// ASCII upper case; other bytes unchanged (protocol keywords, not locale text).
 std::string ascii_upper(std::string_view s);
 
