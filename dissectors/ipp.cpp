@@ -15,7 +15,7 @@
 // request is chunked with "Expect: 100-continue" and the server answers "100 Continue" before
 // the body; replies carry Content-Length. An administrative operation from a remote client
 // is refused with "426 Upgrade Required" (Upgrade: TLS/1.2,...), after which the client opens
-// a new connection with "OPTIONS * HTTP/1.1" and an Upgrade header, gets "101 Switching
+// another connection with "OPTIONS * HTTP/1.1" and an Upgrade header, gets "101 Switching
 // Protocols", and speaks TLS: the dissector records the refusal and the upgrade, then lets the
 // encrypted bytes pass. Records: `ipp` per request once its attributes are complete, per reply
 // (paired with its request in HTTP order), per non-IPP HTTP exchange on the port. Violations:
