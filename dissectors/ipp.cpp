@@ -533,6 +533,7 @@ constexpr std::size_t kMaxChunkLine = 256;
 struct Pending {
     std::string operation;
     std::uint16_t id = 0;
+    bool head = false;  // a HEAD request: its reply has headers only, whatever its length says
 };
 
 class IppDissector final : public core::Dissector {
@@ -665,10 +666,11 @@ class IppDissector final : public core::Dissector {
         const auto old = side.head.size();
         side.head.append(text.substr(0, kMaxHead + 4 - std::min(kMaxHead + 4, old)));
         const auto from = old >= 3 ? old - 3 : 0;
+        // The header block ends at the first blank line, CRLF or bare LF (RFC 9112 §2.2).
         auto end = side.head.find("\r\n\r\n", from);
         std::size_t blank = 4;
-        if (end == std::string::npos) {
-            end = side.head.find("\n\n", from);
+        if (const auto bare = side.head.find("\n\n", from); bare < end) {
+            end = bare;
             blank = 2;
         }
         if (end == std::string::npos) {
@@ -716,9 +718,13 @@ class IppDissector final : public core::Dissector {
             return;
         }
         if (request && pending_.size() < kMaxPending) {
-            pending_.push_back(Pending{"http", 0});  // named once its attributes are read
+            // Named once its attributes are read.
+            pending_.push_back(Pending{"http", 0, side.http.method == "HEAD"});
         }
-        if (side.http.chunked) {
+        const bool no_body = !request && !pending_.empty() && pending_.front().head;
+        if (no_body) {
+            end_message(dir, side);
+        } else if (side.http.chunked) {
             side.state = State::ChunkSize;
         } else if (side.http.content_length && *side.http.content_length > 0) {
             side.remaining = *side.http.content_length;
@@ -838,7 +844,7 @@ class IppDissector final : public core::Dissector {
         if (request) {
             operation = op_name != nullptr ? op_name : "unknown";
             if (!pending_.empty()) {
-                pending_.back() = Pending{operation, p.code};
+                pending_.back() = Pending{operation, p.code, false};
             }
         } else {
             operation = pending_.empty() ? "unknown" : pending_.front().operation;

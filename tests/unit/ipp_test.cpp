@@ -253,6 +253,29 @@ TEST_CASE("IPP violations", "[ipp]") {
     CHECK(cut.ipp("request")[0]->violation == core::ParseError::Truncated);
 }
 
+TEST_CASE("IPP: a header block ended by bare LFs; HTTP without IPP is recorded as http", "[ipp]") {
+    const auto body = message(0x000B, attr(0x45, "printer-uri", "ipp://prn/printers/lp"));
+    Session s;
+    s.client("POST /printers/lp HTTP/1.1\nContent-Type: application/ipp\nContent-Length: " +
+             std::to_string(body.size()) + "\n\n" + body);
+    s.client("GET /printers/lp HTTP/1.1\r\nHost: prn\r\n\r\n");
+    s.server(reply(message(0x0000, "")));
+    s.server("HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\nnope.");
+    s.client("HEAD / HTTP/1.1\r\n\r\n");
+    s.server("HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\n");  // headers only
+    s.server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    const auto requests = s.ipp("request");
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[0]->name == "Get-Printer-Attributes");
+    CHECK(requests[1]->name == "http");
+    CHECK(test::field(*requests[1], "method") == "GET");
+    const auto replies = s.ipp("response");
+    REQUIRE(replies.size() == 4);
+    CHECK(test::field(*replies[0], "operation") == "Get-Printer-Attributes");
+    CHECK(core::number_at(replies[1]->fields, "http_status") == 403);
+    CHECK(core::number_at(replies[3]->fields, "http_status") == 200);  // framed after the HEAD
+}
+
 TEST_CASE("IPP probe", "[ipp]") {
     const auto& info = test::dissector("ipp");
     const auto probe = [&](const std::string& s) {
