@@ -358,7 +358,6 @@ class Raw9100Dissector final : public core::Dissector {
         ev.fields.emplace_back("direction", "request");
         ev.fields.emplace_back("operator", op.name);
         ev.fields.emplace_back("category", op.category);
-        ev.fields.emplace_back("dangerous", op.dangerous);
         if (!op.path.empty()) {
             ev.fields.emplace_back("path", op.path);
         }
@@ -644,13 +643,28 @@ void pjl_rules(const core::AppEvent& event, core::RuleContext& rules) {
     }
 }
 
+/// The PostScript operators of sid 1001301: what breaks out of the job (exitserver, startjob,
+/// superexec), changes the device for good (setsystemparams, setpassword, initializedisk) or
+/// touches its files. `file` counts on a real path only: on %stdout it is ordinary job output.
+bool dangerous_operator(std::string_view op, std::string_view path) {
+    constexpr std::array<std::string_view, 8> kDangerous{
+        "deletefile", "renamefile",      "exitserver",     "startjob",
+        "superexec",  "setsystemparams", "initializedisk", "setpassword"};
+    if (op == "file") {
+        return !dissect::raw9100::standard_device(path);
+    }
+    return std::find(kDangerous.begin(), kDangerous.end(), op) != kDangerous.end();
+}
+
 void raw_rules(const core::AppEvent& event, core::RuleContext& rules) {
     if (event.dir != core::Direction::ToServer) {
         return;  // a printer's replies are facts for the inventory, not attacks
     }
     if (event.proto == "pjl") {
         pjl_rules(event, rules);
-    } else if (event.proto == "postscript" && core::flag_at(event.fields, "dangerous")) {
+    } else if (event.proto == "postscript" &&
+               dangerous_operator(core::text_at(event.fields, "operator"),
+                                  core::text_at(event.fields, "path"))) {
         const auto& f = event.fields;
         rules.raise(
             kSidPsDangerousOperator,

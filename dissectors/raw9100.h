@@ -58,12 +58,14 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line);
 
 /// One PostScript operator of the classification table.
 struct PsOperator {
-    std::string name;        // "deletefile", "file", "exitserver", ...
-    std::string category;    // "fs_access", "destructive", "persistent_change", "info", ...
-    bool dangerous = false;  // sid 1001301
-    std::string path;        // the file operand, when the operator takes one
-    std::string mode;        // the file mode for `file`
+    std::string name;      // "deletefile", "file", "exitserver", ...
+    std::string category;  // "fs_access", "fs_write", "destructive", "persistent_change", ...
+    std::string path;      // the file operand, when the operator takes one
+    std::string mode;      // the file mode for `file`
 };
+
+/// A device every job may open with `file` (%stdout, %stdin, ...), as opposed to a path.
+bool standard_device(std::string_view path) noexcept;
 
 /// Bounded PostScript tokenizer: skips strings, comments and hex strings, remembers the last two
 /// string literals (operands of file/deletefile/renamefile), reports table operators. State

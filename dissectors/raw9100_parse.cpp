@@ -225,34 +225,34 @@ constexpr std::size_t kMaxString = 256;
 struct PsEntry {
     std::string_view name;
     std::string_view category;
-    bool dangerous;
 };
-// docs/protocols.md §2.4 and §2.7. "dangerous" are the operators of sid 1001301.
+// docs/protocols.md §2.4 and §2.7: what each operator does. Which of them alert is the rules'
+// choice (raw9100.cpp).
 constexpr std::array kPsOperators{
-    PsEntry{"file", "fs_access", true},
-    PsEntry{"deletefile", "destructive", true},
-    PsEntry{"renamefile", "fs_access", true},
-    PsEntry{"exitserver", "persistent_change", true},
-    PsEntry{"startjob", "persistent_change", true},
-    PsEntry{"setsystemparams", "config_change", true},
-    PsEntry{"superexec", "privilege_bypass", true},
-    PsEntry{"initializedisk", "destructive", true},
-    PsEntry{"setpassword", "lock", true},
-    PsEntry{"checkpassword", "lock", false},
-    PsEntry{"filenameforall", "fs_recon", false},
-    PsEntry{"devforall", "fs_recon", false},
-    PsEntry{"devstatus", "fs_recon", false},
-    PsEntry{"resourceforall", "fs_recon", false},
-    PsEntry{"setuserparams", "config_change", false},
-    PsEntry{"setdevparams", "config_change", false},
-    PsEntry{"quit", "restart", false},
-    PsEntry{"product", "info", false},
-    PsEntry{"version", "info", false},
-    PsEntry{"revision", "info", false},
-    PsEntry{"serialnumber", "info", false},
-    PsEntry{"currentsystemparams", "info", false},
-    PsEntry{"vmstatus", "info", false},
-    PsEntry{"realtime", "info", false},
+    PsEntry{"file", "fs_access"},
+    PsEntry{"deletefile", "destructive"},
+    PsEntry{"renamefile", "fs_access"},
+    PsEntry{"exitserver", "persistent_change"},
+    PsEntry{"startjob", "persistent_change"},
+    PsEntry{"setsystemparams", "config_change"},
+    PsEntry{"superexec", "privilege_bypass"},
+    PsEntry{"initializedisk", "destructive"},
+    PsEntry{"setpassword", "lock"},
+    PsEntry{"checkpassword", "lock"},
+    PsEntry{"filenameforall", "fs_recon"},
+    PsEntry{"devforall", "fs_recon"},
+    PsEntry{"devstatus", "fs_recon"},
+    PsEntry{"resourceforall", "fs_recon"},
+    PsEntry{"setuserparams", "config_change"},
+    PsEntry{"setdevparams", "config_change"},
+    PsEntry{"quit", "restart"},
+    PsEntry{"product", "info"},
+    PsEntry{"version", "info"},
+    PsEntry{"revision", "info"},
+    PsEntry{"serialnumber", "info"},
+    PsEntry{"currentsystemparams", "info"},
+    PsEntry{"vmstatus", "info"},
+    PsEntry{"realtime", "info"},
 };
 /// Operator names are lowercase words of these lengths: a token outside them (a number, image
 /// data, a name with capitals) is rejected without a look at the table.
@@ -297,12 +297,12 @@ std::size_t append_run(std::string& to, std::string_view data, std::size_t i, co
     return end;
 }
 
-/// Device names that `file` legitimately opens in any job.
-bool standard_file(std::string_view path) {
+}  // namespace
+
+bool standard_device(std::string_view path) noexcept {
     return path.empty() ||
            one_of(path, {"%stdin", "%stdout", "%stderr", "%lineedit", "%statementedit"});
 }
-}  // namespace
 
 void PsScanner::end_string() {
     strings_[0] = std::move(strings_[1]);
@@ -333,13 +333,12 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
     if (it == kPsOperators.end()) {
         return;
     }
-    PsOperator op{std::string(it->name), std::string(it->category), it->dangerous, {}, {}};
+    PsOperator op{std::string(it->name), std::string(it->category), {}, {}};
     if (op.name == "file") {
         op.path = strings_[0];
         op.mode = strings_[1];
-        // `file` on a real path is the attack; on %stdout it is ordinary job output.
-        op.dangerous = !standard_file(op.path);
-        if (op.dangerous && !op.mode.empty() && op.mode.front() != 'r') {
+        // Opening a real path for writing writes to the file system; %stdout is job output.
+        if (!standard_device(op.path) && !op.mode.empty() && op.mode.front() != 'r') {
             op.category = "fs_write";
         }
     } else if (op.name == "deletefile") {

@@ -228,8 +228,8 @@ def summary(events):
                              "title": b.get("title")})
         elif e["event_type"] == "pjl" and e["pjl"]["direction"] == "request":
             pjl[e["pjl"]["command"].split(" ")[0]] += 1
-        elif e["event_type"] == "postscript" and e["postscript"].get("dangerous"):
-            ps.add((e["src_ip"], e["postscript"]["operator"]))
+        elif e["event_type"] == "alert" and e["alert"]["signature_id"] == 1001301:
+            ps.add((e["src_ip"], e["printwatch"]["operator"]))
     exposed = sorted({f"{e['dest_ip']}:{e['printwatch']['service']}" for e in alerts
                       if e["alert"]["signature_id"] == 1001004})
     return {"alerts": alerts, "sids": [list(s) for s in sids], "bjnp": dict(sorted(bjnp.items())),

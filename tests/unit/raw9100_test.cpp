@@ -86,7 +86,7 @@ TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings"
     auto split = ps({"(/etc/shadow) (r) fi", "le\n<< /Password (0) >> setsys", "temparams\n"});
     REQUIRE(split.size() == 2);
     CHECK(split[0].name == "file");
-    CHECK(split[0].dangerous);
+    CHECK(split[0].category == "fs_access");
     CHECK(split[0].path == "/etc/shadow");
     CHECK(split[0].mode == "r");
     CHECK(split[1].name == "setsystemparams");
@@ -94,10 +94,16 @@ TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings"
                      "exec get exec\n/superexecutive pop"});
     REQUIRE(super.size() == 2);
     CHECK(super[1].name == "superexec");
-    CHECK(super[1].dangerous);
+    CHECK(super[1].category == "privilege_bypass");
     auto benign = ps({"(%stdout) (w) file <48656c6c6f> showpage (a \\) deletefile) pop"});
     REQUIRE(benign.size() == 1);
-    CHECK_FALSE(benign[0].dangerous);
+    CHECK(benign[0].path == "%stdout");
+    CHECK(benign[0].category == "fs_access");  // job output, not a file-system write
+    CHECK(dissect::raw9100::standard_device(benign[0].path));
+    CHECK_FALSE(dissect::raw9100::standard_device("%disk0%../../etc/passwd"));
+    auto write = ps({"(0:/etc/config) (w) file\n"});
+    REQUIRE(write.size() == 1);
+    CHECK(write[0].category == "fs_write");
 }
 
 TEST_CASE("PostScript scanner: the same operators however the bytes are split", "[ps]") {
@@ -116,15 +122,14 @@ TEST_CASE("PostScript scanner: the same operators however the bytes are split", 
     auto names = [](const std::vector<dissect::raw9100::PsOperator>& ops) {
         std::vector<std::string> out;
         for (const auto& op : ops) {
-            out.push_back(op.name + ":" + op.category + ":" + op.path + ":" + op.mode +
-                          (op.dangerous ? ":!" : ""));
+            out.push_back(op.name + ":" + op.category + ":" + op.path + ":" + op.mode);
         }
         return out;
     };
     const auto whole = names(ps({job}));
     CAPTURE(whole);
     CHECK(whole.size() == 11);
-    CHECK(whole.back() == "deletefile:destructive:" + std::string(256, 'x') + "::!");
+    CHECK(whole.back() == "deletefile:destructive:" + std::string(256, 'x') + ":");
     std::vector<std::string> bytewise;
     for (const char c : job) {
         bytewise.emplace_back(1, c);
