@@ -113,10 +113,7 @@ EveFileSink::EveFileSink(std::string path, core::Stats& stats, StatusFn status, 
       fd_(open_path()),
       host_(std::move(host)),
       stats_(stats),
-      errors_(stats.series(
-          stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
-                       core::MetricType::Counter),
-          {{"sink", "eve"}})),
+      errors_(stats.series(stats.family(core::Metric::OutputErrors), {{"sink", "eve"}})),
       status_(std::move(status)) {
     buffer_.reserve(kFlushAt * 2);
 }

@@ -50,23 +50,14 @@ double read_number(const std::string& path, double fallback) {
 
 ProcessMetrics::ProcessMetrics(core::Stats& stats, const std::vector<std::string>& interfaces)
     : stats_(stats) {
-    using core::MetricType;
-    const auto gauge = [&](const char* name, const char* help) {
-        return stats.series(stats.family(name, help, MetricType::Gauge));
-    };
-    start_time_ = gauge("process_start_time_seconds",
-                        "Start time of the process since unix epoch in seconds.");
-    cpu_ = stats.series(stats.family("process_cpu_seconds_total",
-                                     "Total user and system CPU time spent in seconds.",
-                                     MetricType::Counter));
-    resident_ = gauge("process_resident_memory_bytes", "Resident memory size in bytes.");
-    virtual_ = gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.");
-    open_fds_ = gauge("process_open_fds", "Number of open file descriptors.");
-    max_fds_ = gauge("process_max_fds", "Maximum number of open file descriptors.");
-    const auto rx =
-        stats.family("printwatch_interface_rx_packets_total",
-                     "Packets the capture interface received, before any filter (from the kernel)",
-                     MetricType::Counter);
+    const auto single = [&](core::Metric m) { return stats.series(stats.family(m)); };
+    start_time_ = single(core::Metric::ProcessStartTime);
+    cpu_ = single(core::Metric::ProcessCpu);
+    resident_ = single(core::Metric::ProcessResidentMemory);
+    virtual_ = single(core::Metric::ProcessVirtualMemory);
+    open_fds_ = single(core::Metric::ProcessOpenFds);
+    max_fds_ = single(core::Metric::ProcessMaxFds);
+    const auto rx = stats.family(core::Metric::InterfaceRxPackets);
     for (const auto& name : interfaces) {
         if (name.find('/') != std::string::npos || name == "." || name == "..") {
             continue;  // not an interface name: nothing under /sys/class/net to read

@@ -133,14 +133,8 @@ RedisStreamSink::RedisStreamSink(const std::string& url, const core::RedisConfig
     producer_ =
         sensor_ + ":" + std::to_string(::getpid()) + ":" +
         std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(started).count());
-    dropped_ = stats.series(
-        stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
-                     core::MetricType::Counter),
-        {{"sink", "redis"}});
-    sent_ =
-        stats.series(stats.family("printwatch_output_messages_total",
-                                  "Records an output sink delivered", core::MetricType::Counter),
-                     {{"sink", "redis"}});
+    dropped_ = stats.series(stats.family(core::Metric::OutputErrors), {{"sink", "redis"}});
+    sent_ = stats.series(stats.family(core::Metric::OutputMessages), {{"sink", "redis"}});
     worker_ = std::thread([this] { run(); });
 }
 

@@ -333,14 +333,9 @@ SyslogSink::SyslogSink(const std::string& url, const core::SyslogConfig& config,
     if (target_.transport == SyslogTarget::Transport::Relp) {
         relp_ = std::make_unique<RelpClient>(target_.host, target_.port);
     }
-    const auto fam =
-        stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
-                     core::MetricType::Counter);
+    const auto fam = stats.family(core::Metric::OutputErrors);
     dropped_ = stats.series(fam, {{"sink", "syslog"}});
-    sent_ =
-        stats.series(stats.family("printwatch_output_messages_total",
-                                  "Records an output sink delivered", core::MetricType::Counter),
-                     {{"sink", "syslog"}});
+    sent_ = stats.series(stats.family(core::Metric::OutputMessages), {{"sink", "syslog"}});
     worker_ = std::thread([this] { run(); });
 }
 

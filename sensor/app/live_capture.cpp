@@ -127,9 +127,7 @@ void run_workers(std::vector<LiveWorker>& workers, core::EventSink& eve, core::S
     std::atomic<bool> stop{false};
     std::mutex failure_mutex;
     std::exception_ptr failure;
-    const auto family = stats.family("printwatch_capture_worker_packets_total",
-                                     "Packets each capture worker processed (--workers)",
-                                     core::MetricType::Counter);
+    const auto family = stats.family(core::Metric::CaptureWorkerPackets);
     std::vector<std::thread> threads;
     {
         const SignalsBlocked blocked;  // inherited by every thread started here

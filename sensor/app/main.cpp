@@ -398,16 +398,11 @@ std::vector<std::vector<capture::PcapSource>> open_inputs(const Options& o,
 }
 
 void register_process_metrics(core::Stats& stats) {
-    stats.set(
-        stats.series(stats.family("printwatch_build_info", "Build version and commit, always 1",
-                                  core::MetricType::Gauge),
-                     {{"version", kVersion}, {"commit", kCommit}}),
-        1);
+    stats.set(stats.series(stats.family(core::Metric::BuildInfo),
+                           {{"version", kVersion}, {"commit", kCommit}}),
+              1);
     // The EVE sink's error series exists even without --eve, so dashboards always find it.
-    stats.series(
-        stats.family("printwatch_output_errors_total", "Records an output sink failed to deliver",
-                     core::MetricType::Counter),
-        {{"sink", "eve"}});
+    stats.series(stats.family(core::Metric::OutputErrors), {{"sink", "eve"}});
 }
 
 /// SIGHUP: a new config for allow-lists and thresholds; a bad file keeps the old one.

@@ -49,9 +49,7 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
     if (!options_.stats_deadline) {
         options_.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
     }
-    const auto fam = stats.family("printwatch_decode_errors_total",
-                                  "Packets that could not be decoded, by layer and reason",
-                                  core::MetricType::Counter);
+    const auto fam = stats.family(core::Metric::DecodeErrors);
     for (std::size_t l = 0; l < decode_errors_.size(); ++l) {
         for (auto reason : {core::ParseError::Truncated, core::ParseError::Invalid,
                             core::ParseError::Unsupported}) {
@@ -60,16 +58,9 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
                                    {"reason", core::to_string(reason)}});
         }
     }
-    duplicates_series_ = stats.series(
-        stats.family("printwatch_duplicate_packets_total",
-                     "Packets seen twice on the mirror (another VLAN or port) and counted once",
-                     core::MetricType::Counter));
-    fragments_series_ = stats.series(stats.family(
-        "printwatch_ip_fragments_total", "Non-first IP fragments (counted, not reassembled)",
-        core::MetricType::Counter));
-    last_packet_ =
-        stats.series(stats.family("printwatch_last_packet_timestamp_seconds",
-                                  "Packet time of the newest packet", core::MetricType::Gauge));
+    duplicates_series_ = stats.series(stats.family(core::Metric::DuplicatePackets));
+    fragments_series_ = stats.series(stats.family(core::Metric::IpFragments));
+    last_packet_ = stats.series(stats.family(core::Metric::LastPacketTimestamp));
     capture_errors_ = stats.series(fam, {{"layer", "capture"}, {"reason", "truncated"}});
 }
 
@@ -82,18 +73,10 @@ std::uint16_t Pipeline::add_interface(const std::string& name, const std::string
     }
     inputs_.push_back(core::InputName{name, pcap_filename});
     const core::Labels labels{{"interface", name}};
-    iface_series_.push_back(InterfaceSeries{
-        stats_.series(stats_.family("printwatch_capture_packets_total",
-                                    "Packets read from the capture", core::MetricType::Counter),
-                      labels),
-        stats_.series(
-            stats_.family("printwatch_capture_kernel_drops_total",
-                          "Packets the kernel dropped (ring full)", core::MetricType::Counter),
-            labels),
-        stats_.series(
-            stats_.family("printwatch_capture_interface_drops_total",
-                          "Packets the interface or driver dropped", core::MetricType::Counter),
-            labels)});
+    iface_series_.push_back(
+        InterfaceSeries{stats_.series(stats_.family(core::Metric::CapturePackets), labels),
+                        stats_.series(stats_.family(core::Metric::CaptureKernelDrops), labels),
+                        stats_.series(stats_.family(core::Metric::CaptureInterfaceDrops), labels)});
     return static_cast<std::uint16_t>(inputs_.size() - 1);
 }
 

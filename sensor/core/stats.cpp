@@ -11,6 +11,11 @@ Stats::~Stats() {
     }
 }
 
+FamilyId Stats::family(Metric m) {
+    const auto& f = metric_family(m);
+    return family(std::string(f.name), std::string(f.help), f.type);
+}
+
 FamilyId Stats::family(std::string name, std::string help, MetricType type) {
     const std::lock_guard lock(mutex_);
     for (std::uint32_t i = 0; i < families_.size(); ++i) {
@@ -79,14 +84,11 @@ double Stats::value(const std::string& family_name, const Labels& labels) const 
 }
 
 FamilyId table_full_family(Stats& stats) {
-    return stats.family("printwatch_table_full_total",
-                        "Entries refused because a bounded table was full", MetricType::Counter);
+    return stats.family(Metric::TableFull);
 }
 
 FamilyId table_evictions_family(Stats& stats) {
-    return stats.family("printwatch_table_evictions_total",
-                        "Least recently used entries dropped because a bounded table was full",
-                        MetricType::Counter);
+    return stats.family(Metric::TableEvictions);
 }
 
 }  // namespace printwatch::core

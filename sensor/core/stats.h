@@ -3,6 +3,8 @@
 // keep the returned ids; the hot path only does add()/set() on an id, never a name lookup.
 #pragma once
 
+#include "metrics.h"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -15,8 +17,6 @@
 #include <vector>
 
 namespace printwatch::core {
-
-enum class MetricType { Counter, Gauge };
 
 struct SeriesId {
     std::uint32_t index = UINT32_MAX;
@@ -59,6 +59,8 @@ class Stats {
     Stats& operator=(const Stats&) = delete;
     ~Stats();
 
+    /// Registers a family of the table in metrics.h (again: the same id).
+    FamilyId family(Metric m);
     FamilyId family(std::string name, std::string help, MetricType type);
     /// Returns the existing series when the labels were registered before.
     SeriesId series(FamilyId family, Labels labels = {});

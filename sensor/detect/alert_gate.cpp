@@ -30,11 +30,8 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
                      core::Stats& stats)
     : alerts_(alerts),
       stats_(stats),
-      emitted_family_(stats.family("printwatch_alerts_total", "Alerts written, by kind",
-                                   core::MetricType::Counter)),
-      suppressed_family_(stats.family("printwatch_alerts_suppressed_total",
-                                      "Alerts not written (suppression window or alert budget)",
-                                      core::MetricType::Counter)),
+      emitted_family_(stats.family(core::Metric::Alerts)),
+      suppressed_family_(stats.family(core::Metric::AlertsSuppressed)),
       keys_evicted_(stats.series(core::table_evictions_family(stats), {{"table", "alert_keys"}})),
       sources_evicted_(
           stats.series(core::table_evictions_family(stats), {{"table", "alert_sources"}})),

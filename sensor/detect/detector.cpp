@@ -78,23 +78,15 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
             rules_.emplace_back(info->name, info->rules.apply);
         }
     }
-    attempts_family_ = stats.family("printwatch_inbound_attempts_total",
-                                    "Attempts from outside home_net to reach a printer service",
-                                    core::MetricType::Counter);
+    attempts_family_ = stats.family(core::Metric::InboundAttempts);
     for (std::size_t i = 0; i < services.size(); ++i) {
         for (auto o : {AttemptState::Accepted, AttemptState::Refused, AttemptState::Unanswered}) {
             attempt_series(core::ServiceCatalog::id_at(i), o);
         }
     }
-    exposed_family_ = stats.family("printwatch_printer_exposed",
-                                   "1 if the printer accepted a client outside home_net within 24h",
-                                   core::MetricType::Gauge);
-    last_attempt_family_ = stats.family("printwatch_printer_last_inbound_attempt_timestamp_seconds",
-                                        "Packet time of the last inbound attempt to the printer",
-                                        core::MetricType::Gauge);
-    dissector_errors_family_ =
-        stats.family("printwatch_dissector_errors_total", "Protocol violations seen by dissectors",
-                     core::MetricType::Counter);
+    exposed_family_ = stats.family(core::Metric::PrinterExposed);
+    last_attempt_family_ = stats.family(core::Metric::PrinterLastInboundAttempt);
+    dissector_errors_family_ = stats.family(core::Metric::DissectorErrors);
     for (const auto* info : dissectors) {
         std::array<core::SeriesId, 4> by_reason{};
         for (auto reason : {core::ParseError::Truncated, core::ParseError::Invalid,

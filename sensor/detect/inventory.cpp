@@ -9,10 +9,8 @@ std::uint32_t service_bit(core::ServiceId s) noexcept {
 
 Inventory::Inventory(const core::SensorConfig& config, core::Stats& stats)
     : config_(&config), stats_(stats) {
-    printers_known_ = stats.series(stats.family(
-        "printwatch_printers_known", "Printers in the inventory", core::MetricType::Gauge));
-    clients_known_ = stats.series(stats.family(
-        "printwatch_clients_known", "Inside clients learned as trusted", core::MetricType::Gauge));
+    printers_known_ = stats.series(stats.family(core::Metric::PrintersKnown));
+    clients_known_ = stats.series(stats.family(core::Metric::ClientsKnown));
     const auto full = core::table_full_family(stats);
     refused_printers_ = stats.series(full, {{"table", "printers"}});
     refused_clients_ = stats.series(full, {{"table", "clients"}});

@@ -52,15 +52,11 @@ AppLayer::AppLayer(std::span<const core::DissectorInfo* const> registry,
       config_(&config),
       all_traffic_(all_traffic),
       stats_(stats) {
-    const auto fam =
-        stats.family("printwatch_dissector_detached_total",
-                     "Flows whose content failed the dissector's probe", core::MetricType::Counter);
+    const auto fam = stats.family(core::Metric::DissectorDetached);
     detached_ = stats.series(fam);
     budget_.limit = kBudgetFlows * config.limits.stream_bytes;
     budget_refused_ = stats.series(core::table_full_family(stats), {{"table", "stream_memory"}});
-    gaps_ = stats.series(stats.family("printwatch_stream_gaps_total",
-                                      "TCP stream holes handed to dissectors as gaps",
-                                      core::MetricType::Counter));
+    gaps_ = stats.series(stats.family(core::Metric::StreamGaps));
 }
 
 const core::DissectorInfo* AppLayer::select(const core::Flow& flow, core::Bytes payload,

@@ -83,11 +83,8 @@ FlowTable::FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core:
       handler_(handler),
       stats_(stats),
       vlan_tracking_(vlan_tracking) {
-    evictions_ = stats.series(stats.family("printwatch_flow_evictions_total",
-                                           "Flows dropped because the flow table was full",
-                                           core::MetricType::Counter));
-    active_ = stats.series(stats.family("printwatch_flows_active", "Flows currently tracked",
-                                        core::MetricType::Gauge));
+    evictions_ = stats.series(stats.family(core::Metric::FlowEvictions));
+    active_ = stats.series(stats.family(core::Metric::FlowsActive));
 }
 
 Duration FlowTable::idle_timeout(const Flow& f) noexcept {

@@ -8,6 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
+#include <map>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -62,4 +65,45 @@ TEST_CASE("Stats: past the fixed capacity series() refuses and add() ignores", "
     CHECK_FALSE(refused.valid());
     stats.add(refused);  // must not crash
     CHECK(stats.get(refused) == 0.0);
+}
+
+namespace {
+/// The metric families docs/spec.md §7 lists, name -> label names ("" without braces).
+std::map<std::string, std::string> spec_metric_families() {
+    std::ifstream in(PRINTWATCH_SOURCE_DIR "/docs/spec.md");
+    std::string line;
+    bool section = false;
+    bool block = false;
+    std::map<std::string, std::string> out;
+    const std::regex family(R"(\b((?:printwatch|process)_[a-z_]+)(\{([a-z_,]*)\})?)");
+    while (std::getline(in, line)) {
+        if (line.starts_with("## ")) {
+            section = line.starts_with("## 7.");
+        } else if (section && line.starts_with("```")) {
+            block = !block;
+        } else if (section && block) {
+            // The name column only: after two spaces comes the comment ("gauge 0/1: ...").
+            const auto column = line.substr(0, line.find("   "));
+            for (auto it = std::sregex_iterator(column.begin(), column.end(), family);
+                 it != std::sregex_iterator(); ++it) {
+                out[(*it)[1]] = (*it)[3];
+            }
+        }
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("docs/spec.md section 7 lists exactly the families of core/metrics.h, with their labels",
+          "[stats]") {
+    std::map<std::string, std::string> table;
+    for (const auto& f : printwatch::core::metric_families()) {
+        table[std::string(f.name)] = std::string(f.labels);
+    }
+    const auto spec = spec_metric_families();
+    CHECK(spec == table);
+    Stats stats;  // and every family registers under its table name and type
+    for (const auto& f : printwatch::core::metric_families()) {
+        CHECK(stats.family(std::string(f.name), "", f.type).index == stats.family(f.id).index);
+    }
 }
