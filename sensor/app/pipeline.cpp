@@ -42,6 +42,8 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       options_(std::move(options)),
       services_(registry),
       ports_(services_, config.ports),
+      envelope_(inputs_, services_),
+      records_(sink, envelope_),
       detector_(config, stats, sink, inputs_, ports_, services_, registry, options_.detection),
       flows_(config.limits, config.flow.vlan_tracking, stats, *this, options_.hash_seed),
       app_(registry, services_, config, options_.all_traffic, stats) {
@@ -188,6 +190,7 @@ void Pipeline::on_flow_end(core::Flow& flow, flow::EndReason /*reason*/, Timesta
 }
 
 void Pipeline::on_app_event(core::Flow& flow, core::AppEvent& event) {
+    records_.on_app_event(flow, event);
     detector_.on_app_event(flow, event);
 }
 

@@ -12,6 +12,7 @@
 #include "core/stats.h"
 #include "decode/decode.h"
 #include "detect/detector.h"
+#include "detect/record_logger.h"
 #include "flow/app_layer.h"
 #include "flow/flow_table.h"
 
@@ -111,6 +112,8 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     core::PortMap ports_;
     std::vector<core::InputName> inputs_;
     std::vector<InterfaceSeries> iface_series_;
+    detect::EveEnvelope envelope_;
+    detect::RecordLogger records_;  // protocol records, a stage ahead of detection
     detect::Detector detector_;
     flow::FlowTable flows_;
     flow::AppLayer app_;

@@ -61,7 +61,7 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
     : config_(&config),
       stats_(stats),
       sink_(sink),
-      inputs_(inputs),
+      envelope_(inputs, services),
       shared_(shared ? std::move(shared) : std::make_shared<DetectionState>(config, stats)),
       gate_(shared_->gate),
       scans_(shared_->scans),
@@ -128,29 +128,6 @@ bool Detector::trusted(const Flow& flow) const {
     return inventory_.client_known(flow.client);
 }
 
-core::EveEvent Detector::flow_event(const Flow& flow, Timestamp ts,
-                                    std::string_view event_type) const {
-    core::EveEvent e;
-    e.ts = ts;
-    e.flow_id = flow.id;
-    if (flow.iface < inputs_.size()) {
-        const auto& in = inputs_[flow.iface];
-        (in.pcap_filename.empty() ? e.in_iface : e.pcap_filename) =
-            in.pcap_filename.empty() ? in.name : in.pcap_filename;
-    }
-    e.event_type = event_type;
-    e.vlan_count = flow.vlan_count;
-    e.vlan = flow.vlan;
-    e.tuple =
-        core::EventTuple{flow.client, flow.server, flow.client_port, flow.server_port, flow.proto};
-    if (!flow.app_proto.empty()) {
-        e.app_proto = flow.app_proto;
-    } else if (const auto* s = services_.find(flow.service); s != nullptr) {
-        e.app_proto = s->group->app_proto;
-    }
-    return e;
-}
-
 void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key,
                      const core::IpAddr& source, core::FunctionRef<Object()> details, Timestamp ts,
                      std::string_view app_proto) {
@@ -160,7 +137,7 @@ void Detector::alert(const Flow* flow, std::uint32_t sid, const SuppressKey& key
     }
     core::EveEvent e;
     if (flow != nullptr) {
-        e = flow_event(*flow, ts, "alert");
+        e = envelope_.of(*flow, ts, "alert");
     } else {
         e.ts = ts;
         e.event_type = "alert";
@@ -473,13 +450,6 @@ void Detector::write_flood_summary(const FloodSummary& s, Timestamp ts) {
 
 void Detector::on_app_event(Flow& flow, core::AppEvent& event) {
     const auto lock = lock_shared();
-    core::EveEvent e = flow_event(flow, event.ts, event.proto);
-    e.app_proto = event.proto;
-    e.body_key = event.proto;
-    // Lent to the record and taken back for the rules: a copy was a third of its allocations.
-    e.body = std::move(event.fields);
-    sink_.write(e);
-    event.fields = std::move(e.body);
     if (event.violation) {
         for (const auto& [name, by_reason] : violation_series_) {
             if (name == event.dissector) {

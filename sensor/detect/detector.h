@@ -15,6 +15,7 @@
 #include "core/ports.h"
 #include "core/ring_queue.h"
 #include "core/stats.h"
+#include "eve_envelope.h"
 #include "inventory.h"
 #include "scan_tracker.h"
 #include "signatures.h"
@@ -66,7 +67,8 @@ class Detector {
                    const core::DecodedPacket& pkt);
     /// An ICMP/ICMPv6 unreachable that quotes a datagram of `flow`.
     void on_icmp_unreachable(core::Flow& flow, const core::DecodedPacket& pkt);
-    /// A dissector fact: writes the protocol record and applies the protocol rules.
+    /// A dissector fact (already logged by the RecordLogger): what it teaches the inventory,
+    /// its violation counters, and its protocol's rules.
     void on_app_event(core::Flow& flow, core::AppEvent& event);
     /// The flow's state is about to be dropped.
     void on_flow_end(core::Flow& flow, core::Timestamp now);
@@ -116,8 +118,6 @@ class Detector {
     void apply_app_rules(core::Flow& flow, const core::AppEvent& event);
     class FlowRules;
 
-    core::EveEvent flow_event(const core::Flow& flow, core::Timestamp ts,
-                              std::string_view event_type) const;
     /// Writes an alert unless the gate suppresses it. `details` builds the alert's fields and
     /// runs only for an alert that is written: under a flood nearly all are suppressed, and
     /// building their strings was a tenth of the time.
@@ -135,7 +135,7 @@ class Detector {
     const core::SensorConfig* config_;
     core::Stats& stats_;
     core::EventSink& sink_;
-    const std::vector<core::InputName>& inputs_;
+    EveEnvelope envelope_;
     std::shared_ptr<DetectionState> shared_;
     AlertGate& gate_;
     ScanTracker& scans_;
