@@ -855,6 +855,7 @@ class IppDissector final : public core::Dissector {
         if (request) {
             f.emplace_back("operation_id", static_cast<int>(p.code));
             f.emplace_back("operation_class", to_string(operation_class(p.code)));
+            ev.kind = static_cast<std::uint8_t>(operation_class(p.code));
             f.emplace_back("method", side.http.method);
             f.emplace_back("uri", side.http.uri);
         } else {
@@ -1038,17 +1039,16 @@ void ipp_rules(const core::AppEvent& event, core::RuleContext& rules) {
             return core::pick(f, {"operation", "where", "method", "uri", "violation"});
         });
     }
-    if (event.dir != core::Direction::ToServer || rules.trusted() ||
-        core::text_at(f, "direction") != "request") {
-        return;
+    if (event.dir != core::Direction::ToServer || rules.trusted() || event.kind == 0) {
+        return;  // replies, plain HTTP and trusted clients
     }
-    const auto cls = core::text_at(f, "operation_class");
-    if (cls == "printer_admin") {
+    const auto cls = static_cast<dissect::ipp::OperationClass>(event.kind);
+    if (cls == dissect::ipp::OperationClass::PrinterAdmin) {
         rules.raise(kSidAdmin, event.name, [&] {
             return core::pick(
                 f, {"operation", "printer_uri", "requesting_user_name", "printer_attributes"});
         });
-    } else if (cls == "job") {
+    } else if (cls == dissect::ipp::OperationClass::Job) {
         rules.raise(kSidJob, core::text_at(f, "job_name"), [&] {
             return core::pick(f, {"operation", "printer_uri", "requesting_user_name", "job_name",
                                   "document_format"});

@@ -26,8 +26,9 @@ constexpr std::size_t kMaxValues = 32;  // values kept of a multi-valued attribu
 const char* operation_name(std::uint16_t op) noexcept;
 
 /// What an operation does to the printer: detection decides what that means per client.
+/// Also the AppEvent::kind of a request's record (0: not an IPP request).
 enum class OperationClass : std::uint8_t {
-    Job,           // creates a job or adds a document: Print-Job, Create-Job, Send-Document
+    Job = 1,       // creates a job or adds a document: Print-Job, Create-Job, Send-Document
     JobControl,    // one job: Cancel-Job, Hold-Job, Release-Job, Set-Job-Attributes
     Query,         // reads: Get-Printer-Attributes, Get-Jobs, CUPS-Get-Printers, Validate-Job
     PrinterAdmin,  // changes the printer or its queue: Pause-Printer, Purge-Jobs, CUPS-Add-...

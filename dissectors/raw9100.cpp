@@ -277,6 +277,7 @@ class Raw9100Dissector final : public core::Dissector {
         ev.fields.emplace_back("command", cmd->command);
         ev.fields.emplace_back("args", cmd->args);
         ev.fields.emplace_back("category", to_string(cmd->category));
+        ev.kind = static_cast<std::uint8_t>(cmd->category);
         if (!cmd->path.empty() || cmd->category == Category::FsAccess) {
             ev.fields.emplace_back("path", cmd->path);
             ev.fields.emplace_back("traversal", cmd->traversal);
@@ -594,12 +595,14 @@ constexpr std::array kRawSignatures{
                     "Attempted Administrator Privilege Gain", 1, "postscript", 0},
 };
 
+using dissect::raw9100::Category;
+
 constexpr std::int64_t kDefaultBurst = 10;  // PRET `destroy` sends 98 per batch
 constexpr std::int64_t kPasswordBurst = 3;  // more than a secure job needs: brute force
 
 void pjl_rules(const core::AppEvent& event, core::RuleContext& rules) {
     const auto& f = event.fields;
-    const std::string_view category = core::text_at(f, "category");
+    const auto category = static_cast<Category>(event.kind);
     const std::string_view command = core::text_at(f, "command");
     if (core::flag_at(f, "oversized")) {
         rules.raise(kSidPjlOversized, "oversized", [&] {
@@ -622,16 +625,16 @@ void pjl_rules(const core::AppEvent& event, core::RuleContext& rules) {
     burst("default_count", kDefaultBurst, kSidPjlDestructive, "DEFAULT burst", "burst");
     burst("job_password_count", kPasswordBurst, kSidPjlLock, "JOB PASSWORD burst", "attempts");
     std::uint32_t sid = 0;
-    if (category == "info_query" ||
-        (category == "info" && command.starts_with("INFO") && !rules.trusted())) {
+    if (category == Category::InfoQuery ||
+        (category == Category::Info && command.starts_with("INFO") && !rules.trusted())) {
         sid = kSidPjlInfoQuery;
-    } else if (category == "config_change") {
+    } else if (category == Category::ConfigChange) {
         sid = kSidPjlConfigChange;
-    } else if (category == "fs_access") {
+    } else if (category == Category::FsAccess) {
         sid = kSidPjlFsAccess;
-    } else if (category == "destructive") {
+    } else if (category == Category::Destructive) {
         sid = kSidPjlDestructive;
-    } else if (category == "lock") {
+    } else if (category == Category::Lock) {
         sid = kSidPjlLock;
     }
     if (sid != 0) {

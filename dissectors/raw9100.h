@@ -27,9 +27,10 @@ constexpr std::size_t kMaxPjlLine = 1024;
 constexpr std::size_t kMaxArgs = 256;
 constexpr std::string_view kUel = "\x1b%-12345X";
 
-/// What a command means (docs/protocols.md §2.7). Detection maps these to sids.
+/// What a command means (docs/protocols.md §2.7), also the AppEvent::kind of its record (0 is
+/// none). The rules map these to sids.
 enum class Category : std::uint8_t {
-    Benign,        // JOB, EOJ, COMMENT, ENTER LANGUAGE, SET <job variable>, DMINFO
+    Benign = 1,    // JOB, EOJ, COMMENT, ENTER LANGUAGE, SET <job variable>, DMINFO
     Info,          // INFO ID/STATUS, ECHO, USTATUS: also what drivers send
     InfoQuery,     // INFO beyond ID/STATUS, INQUIRE, DINQUIRE
     FsAccess,      // FSQUERY, FSDIRLIST, FSUPLOAD, FSDOWNLOAD, FSAPPEND, FSMKDIR, FSDELETE

@@ -33,6 +33,10 @@ struct AppEvent {
     std::string_view dissector;  // the registered dissector that emitted it (DissectorInfo::name)
     std::string name;            // e.g. "discover", "INFO ID", "exitserver"
     Object fields;
+    /// What the record is in its protocol's own typed terms (an enumerator of the protocol's
+    /// header: raw9100::Category of a PJL command, ipp::OperationClass of a request), for its
+    /// rules to switch on instead of reading a field by name; 0 means none.
+    std::uint8_t kind = 0;
     /// The sender is the printer (a BJNP response, a PJL reply): detection learns it as one,
     /// with the `model` and `uuid` fields, when the record has them.
     /// Not the same as dir == ToClient: a reply to a broadcast discover opens its own flow.
