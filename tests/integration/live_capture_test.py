@@ -42,10 +42,14 @@ def live_vs_offline(ns, a, b):
                           "--metrics", f"127.0.0.1:{port}", "--user", "nobody"])
     up = h.wait_for(lambda: "printwatch_build_info" in h.http_get(f"http://127.0.0.1:{port}/metrics"), timeout=15)
     h.check("live: sensor up, /metrics served", up)
+    nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)
+    # Root is dropped once the capture is open, which may come after /metrics answers on a
+    # loaded machine (ASan in CI): wait for it.
+    h.wait_for(lambda: re.search(rf"^Uid:\s+{nobody}\s", open(f"/proc/{sensor.pid}/status").read(), re.M),
+               timeout=15)
     status = open(f"/proc/{sensor.pid}/status").read()
     uid = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M)
     caps = re.search(r"^CapEff:\s+(\S+)", status, re.M)
-    nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)
     h.check("--user: real, effective and saved uid are nobody", uid and set(uid.groups()) == {nobody},
             uid.group(0) if uid else status[:200])
     h.check("--user: no capability left", caps and int(caps.group(1), 16) == 0, caps.group(0) if caps else "")
