@@ -721,19 +721,17 @@ class IppDissector final : public core::Dissector {
             // Named once its attributes are read.
             pending_.push_back(Pending{"http", 0, side.http.method == "HEAD"});
         }
-        const bool no_body = !request && !pending_.empty() && pending_.front().head;
-        if (no_body) {
-            end_message(dir, side);
-        } else if (side.http.chunked) {
+        const bool head_reply = !request && !pending_.empty() && pending_.front().head;
+        if (!head_reply && side.http.chunked) {
             side.state = State::ChunkSize;
-        } else if (side.http.content_length && *side.http.content_length > 0) {
+        } else if (!head_reply && side.http.content_length && *side.http.content_length > 0) {
             side.remaining = *side.http.content_length;
             side.state = State::Body;
-        } else if (!request && !side.http.content_length && side.http.status != 204 &&
-                   side.http.status != 304) {
+        } else if (!head_reply && !request && !side.http.content_length &&
+                   side.http.status != 204 && side.http.status != 304) {
             side.state = State::UntilClose;  // HTTP/1.0 style: the body ends with the connection
         } else {
-            end_message(dir, side);
+            end_message(dir, side);  // no body: a request without one, a reply to HEAD, 204, 304
         }
     }
 
