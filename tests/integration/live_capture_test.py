@@ -10,6 +10,7 @@ usage: live_capture_test.py PRINTWATCH REPO_ROOT
 import collections
 import os
 import re
+import select
 import signal
 import sys
 import time
@@ -178,6 +179,20 @@ def comparable(keys):
     return sorted(((k[0], k[1]) if k[0] == 1001003 else k for k in keys), key=str)
 
 
+def wait_capturing(sensor, timeout=20.0):
+    """Reads the sensor's stderr up to its "capturing on" line (its sockets are open by then);
+    returns what it read."""
+    seen, deadline = b"", time.time() + timeout
+    while time.time() < deadline and sensor.poll() is None:
+        ready, _, _ = select.select([sensor.stderr], [], [], 0.2)
+        if ready:
+            line = sensor.stderr.readline()
+            seen += line
+            if b"capturing on" in line:
+                break
+    return seen.decode(errors="replace")
+
+
 def workers_vs_offline(ns, a, b):
     """--workers 2: the kernel spreads the packets over two threads by host pair; the alerts
     and protocol records equal the offline run's, on a trunk SPAN too (one packet on two VLANs
@@ -192,7 +207,8 @@ def workers_vs_offline(ns, a, b):
         cfg = os.path.join(ROOT, "pcaps", case, "config.yaml")
         sensor = procs.start([BIN, "-i", a, "-c", cfg, "--eve", eve, "--metrics-file", prom,
                               "--workers", "2", "--metrics", "127.0.0.1:0"])
-        time.sleep(1)
+        # Replay only once every worker's socket is open (under TSan that took over 1 s).
+        started = wait_capturing(sensor)
         h.tcpreplay(ns, b, os.path.join(ROOT, "pcaps", case, "input.pcap"), ["--topspeed"])
         want = offline(case)
         off_events = h.eve_events(os.path.join(WORK, f"{case}-offline.jsonl"))
@@ -201,7 +217,7 @@ def workers_vs_offline(ns, a, b):
             sensor.send_signal(signal.SIGHUP)
             time.sleep(0.5)
         rc = procs.stop(sensor)
-        err = sensor.stderr.read().decode()
+        err = started + sensor.stderr.read().decode()
         events = h.eve_events(eve)
         h.check(f"--workers 2, {case}: alerts match the offline run ({len(want)})",
                 rc == 0 and comparable(h.alert_keys(events)) == comparable(want),
