@@ -396,8 +396,9 @@ class IppDissector final : public core::Dissector {
         f.emplace_back("operation", operation);
         if (request) {
             f.emplace_back("operation_id", static_cast<int>(p.code));
-            f.emplace_back("operation_class", to_string(operation_class(p.code)));
-            ev.kind = static_cast<std::uint8_t>(operation_class(p.code));
+            const auto cls = operation_class(p.code);
+            f.emplace_back("operation_class", to_string(cls));
+            ev.kind = static_cast<std::uint8_t>(cls);
             f.emplace_back("method", side.http.method);
             f.emplace_back("uri", side.http.uri);
         } else {
