@@ -36,15 +36,16 @@ class Detector::FlowRules final : public core::RuleContext {
     [[nodiscard]] bool trusted() const noexcept override { return trusted_; }
     void raise(std::uint32_t sid, std::string_view detail,
                core::FunctionRef<Object()> details) override {
-        const auto* sig = &detector_.signatures_.at(sid);
+        const auto& signatures = detector_.alerts_.signatures();
+        const auto* sig = &signatures.at(sid);
         if (!trusted_ && sig->untrusted_sid != 0) {
             sid = sig->untrusted_sid;
-            sig = &detector_.signatures_.at(sid);
+            sig = &signatures.at(sid);
         }
         const SuppressKey key{
             sid, flow_.client, flow_.server, static_cast<std::uint8_t>(flow_.service),
             0,   hash(detail)};
-        detector_.alert(&flow_, sid, key, flow_.client, details, ts_, sig->app_proto);
+        detector_.alerts_.alert(&flow_, sid, key, flow_.client, details, ts_, sig->app_proto);
     }
 
   private:
@@ -62,14 +63,14 @@ void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {
     }
     // A reply from a printer confirms it, and may carry its model.
     if (event.from_printer) {
-        learn_printer(flow, event.dir == core::Direction::ToServer,
-                      {core::text_at(event.fields, "model"), core::text_at(event.fields, "uuid")},
-                      event.proto, event.ts);
+        printers_.learn(flow, event.dir == core::Direction::ToServer,
+                        {core::text_at(event.fields, "model"), core::text_at(event.fields, "uuid")},
+                        event.proto, event.ts);
     }
     for (const auto& [name, apply] : rules_) {
         if (name == event.dissector) {
             FlowRules rules(*this, flow, event.ts,
-                            config_->in_home_net(flow.client) && this->trusted(flow));
+                            config_->in_home_net(flow.client) && clients_.trusted(flow));
             apply(event, rules);
             return;
         }

@@ -2,23 +2,25 @@
 // Detector: turns transport observations and dissector facts into alerts and inventory
 // records (docs/spec.md §4). Owns the attempt timers of its pipeline's flows; the alert gate, the
 // scan tracker and the inventory live in a DetectionState that the workers of a live capture
-// share (--workers). Every timer runs on packet time.
+// share (--workers). Every timer runs on packet time. Each concern is a class of its own (see
+// Detector); the parts it owns run under the shared lock the Detector takes.
 #pragma once
 
 #include "alert_gate.h"
+#include "alert_writer.h"
+#include "attempt_tracker.h"
+#include "client_policy.h"
 #include "core/config.h"
 #include "core/dissector.h"
 #include "core/event.h"
 #include "core/flow.h"
-#include "core/function_ref.h"
 #include "core/packet.h"
 #include "core/ports.h"
-#include "core/ring_queue.h"
 #include "core/stats.h"
-#include "eve_envelope.h"
+#include "exposure_tracker.h"
 #include "inventory.h"
+#include "printer_learner.h"
 #include "scan_tracker.h"
-#include "signatures.h"
 
 #include <array>
 #include <memory>
@@ -46,9 +48,18 @@ struct DetectionState {
     std::mutex mutex;
 };
 
+/// The façade the pipeline drives: it takes the shared state's lock and hands each observation
+/// to the part that owns its concern (docs/spec.md §4):
+/// - AttemptTracker: inbound attempts and their outcomes;
+/// - ClientPolicy: trusted and unknown inside clients;
+/// - ScanTracker (shared): horizontal and vertical scans;
+/// - ExposureTracker: printer services reachable from outside;
+/// - PrinterLearner and Inventory (shared): the printers and clients we know;
+/// - AlertWriter over the AlertGate (shared): every alert, its budget and the flood summary;
+/// - the protocols' own rules (app_rules.cpp) and the dissector violation counters.
 class Detector {
   public:
-    /// `iface_names` outlives the detector; flows carry an index into it.
+    /// `inputs` outlives the detector; flows carry an index into it.
     /// `ports` is the pipeline's port map, kept current on reload, and `services` the catalog
     /// it maps into; `dissectors` names every registered dissector, so violation counters are
     /// resolved once.
@@ -84,15 +95,9 @@ class Detector {
         shared_->attempt_observer = observer;
     }
     /// Whether an inside client is trusted (configured, or learned during the learning period).
-    [[nodiscard]] bool trusted(const core::Flow& flow) const;
+    [[nodiscard]] bool trusted(const core::Flow& flow) const { return clients_.trusted(flow); }
 
   private:
-    struct Pending {
-        core::Timestamp deadline;
-        core::Flow* flow = nullptr;  // FlowTable keeps flow addresses stable; id guards reuse
-        std::uint64_t id = 0;
-    };
-
     /// The shared state's lock when workers share it; an empty lock for a lone pipeline.
     [[nodiscard]] std::unique_lock<std::mutex> lock_shared() const {
         return shared_->threaded ? std::unique_lock(shared_->mutex)
@@ -103,60 +108,28 @@ class Detector {
     void on_opening(core::Flow& flow, core::Direction dir, const core::DecodedPacket& pkt);
     /// A packet from the server side: printer learning and the attempt's outcome.
     void on_answer(core::Flow& flow, const core::DecodedPacket& pkt);
-    /// Learns the client (learning period) or alerts on it (untrusted); true when it is trusted.
-    bool check_unknown_client(core::Flow& flow, core::Timestamp ts);
-    void start_attempt(core::Flow& flow, core::Timestamp ts);
-    /// Settles as unanswered the pending attempts whose deadline is at or before `now`, or all
-    /// of them with `everything` (end of run).
-    void settle_pending(bool everything, core::Timestamp now);
-    void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
-    void mark_exposed(core::Flow& flow, core::Timestamp ts);
-    /// Learns the flow's server (or, with `client_side`, its client) as a printer.
-    void learn_printer(const core::Flow& flow, bool client_side, Inventory::Identity identity,
-                       std::string_view learned_from, core::Timestamp ts);
     /// Learns from a protocol record and applies its protocol's rules (app_rules.cpp).
     void apply_app_rules(core::Flow& flow, const core::AppEvent& event);
     class FlowRules;
 
-    /// Writes an alert unless the gate suppresses it. `details` builds the alert's fields and
-    /// runs only for an alert that is written: under a flood nearly all are suppressed, and
-    /// building their strings was a tenth of the time.
-    void alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
-               const core::IpAddr& source, core::FunctionRef<core::Object()> details,
-               core::Timestamp ts, std::string_view app_proto = {});
-    void write_printer_record(const PrinterRecord& p, core::Timestamp ts);
-    void write_flood_summary(const FloodSummary& s, core::Timestamp ts);
-    core::SeriesId attempt_series(core::ServiceId s, core::AttemptState outcome);
-    /// The flow's service label, for alert details.
-    [[nodiscard]] std::string label(const core::Flow& flow) const {
-        return std::string(services_.label(flow.service));
-    }
-
     const core::SensorConfig* config_;
     core::Stats& stats_;
-    core::EventSink& sink_;
-    EveEnvelope envelope_;
     std::shared_ptr<DetectionState> shared_;
-    AlertGate& gate_;
     ScanTracker& scans_;
     Inventory& inventory_;
     const core::PortMap& ports_;  // the pipeline's, rebuilt there on reload
-    const core::ServiceCatalog& services_;
-    SignatureTable signatures_;
+    AlertWriter alerts_;
+    PrinterLearner printers_;
+    ExposureTracker exposure_;
+    ClientPolicy clients_;
+    AttemptTracker attempts_;
     /// Each registered protocol's rules, by dissector name.
     std::vector<std::pair<std::string_view, void (*)(const core::AppEvent&, core::RuleContext&)>>
         rules_;
-    core::RingQueue<Pending> pending_;
     core::Timestamp now_;
     /// When advance() next has shared work (a budget minute, the exposure check): until then
     /// it touches only this worker's attempt timers and takes no lock.
     core::Timestamp next_shared_due_{INT64_MIN};
-    core::FamilyId attempts_family_;
-    core::FamilyId exposed_family_;
-    core::FamilyId last_attempt_family_;
-    core::FamilyId dissector_errors_family_;
-    /// printwatch_inbound_attempts_total by service, then outcome.
-    std::vector<std::array<core::SeriesId, 3>> attempts_;
     /// printwatch_dissector_errors_total per dissector, indexed by core::ParseError.
     std::vector<std::pair<std::string_view, std::array<core::SeriesId, 4>>> violation_series_;
 };

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "attempt_tracker.h"
+
+#include "core/metrics.h"
+#include "core/result.h"
+
+namespace printwatch::detect {
+
+using core::AttemptState;
+namespace tf = core::tcp_flags;
+
+namespace {
+const char* outcome_name(AttemptState s) noexcept {
+    switch (s) {
+        case AttemptState::Accepted:
+            return "accepted";
+        case AttemptState::Refused:
+            return "refused";
+        default:
+            return "unanswered";
+    }
+}
+std::size_t outcome_index(AttemptState s) noexcept {
+    switch (s) {
+        case AttemptState::Accepted:
+            return 0;
+        case AttemptState::Refused:
+            return 1;
+        default:
+            return 2;
+    }
+}
+}  // namespace
+
+AttemptTracker::AttemptTracker(const core::SensorConfig& config, core::Stats& stats,
+                               const core::ServiceCatalog& services, Inventory& inventory,
+                               AlertWriter& alerts, ExposureTracker& exposure,
+                               core::AttemptObserver* const& observer)
+    : config_(&config),
+      stats_(stats),
+      services_(services),
+      inventory_(inventory),
+      alerts_(alerts),
+      exposure_(exposure),
+      observer_(observer),
+      family_(stats.family(core::Metric::InboundAttempts)),
+      series_(services.size() + 1) {
+    // Every series exists from the start, so that dashboards see zeros rather than gaps.
+    for (std::size_t i = 0; i < services.size(); ++i) {
+        for (auto o : {AttemptState::Accepted, AttemptState::Refused, AttemptState::Unanswered}) {
+            series(core::ServiceCatalog::id_at(i), o);
+        }
+    }
+}
+
+core::SeriesId AttemptTracker::series(core::ServiceId s, AttemptState outcome) {
+    auto& slot = series_.at(static_cast<std::size_t>(s)).at(outcome_index(outcome));
+    if (!slot.valid()) {
+        slot = stats_.series(family_, {{"service", std::string(services_.label(s))},
+                                       {"outcome", outcome_name(outcome)}});
+    }
+    return slot;
+}
+
+void AttemptTracker::start(core::Flow& flow, core::Timestamp ts) {
+    flow.attempt = AttemptState::Pending;
+    flow.attempt_ts = ts;
+    // An entry outlives its flow when the flow ends first (evicted under a flood, say): at
+    // 500 k SYNs/s that is millions within attempt_timeout. Past twice the flow table, drop
+    // the entries whose attempt is gone: at most one per live flow remains, so this bounds the
+    // queue by limits.flows at O(1) amortised.
+    if (pending_.size() >= 2 * static_cast<std::size_t>(config_->limits.flows)) {
+        pending_.remove_if([](const Pending& p) {
+            return p.flow->id != p.id || p.flow->attempt != AttemptState::Pending;
+        });
+    }
+    pending_.push_back({ts + config_->alerts.attempt_timeout, &flow, flow.id});
+}
+
+void AttemptTracker::on_answer(core::Flow& flow, const core::DecodedPacket& pkt) {
+    if (flow.attempt != AttemptState::Pending) {
+        return;
+    }
+    const bool tcp = flow.proto == core::ip_proto::kTcp;
+    const std::uint8_t synack = tf::kSyn | tf::kAck;
+    if (!tcp || (pkt.tcp_flags & synack) == synack) {  // a SYN-ACK, or any datagram back
+        settle(flow, AttemptState::Accepted, pkt.ts);
+    } else if ((pkt.tcp_flags & tf::kRst) != 0) {
+        flow.refused_by = "rst";
+        settle(flow, AttemptState::Refused, pkt.ts);
+    }
+}
+
+void AttemptTracker::on_icmp_unreachable(core::Flow& flow, const core::DecodedPacket& pkt) {
+    // Only an error about the client's datagram refuses the client's attempt.
+    if (flow.attempt == AttemptState::Pending && pkt.quoted.src == flow.client &&
+        pkt.quoted.sport == flow.client_port) {
+        flow.refused_by = "icmp";
+        settle(flow, AttemptState::Refused, pkt.ts);
+    }
+}
+
+void AttemptTracker::on_flow_end(core::Flow& flow, core::Timestamp now) {
+    if (flow.attempt == AttemptState::Pending) {
+        // Dropped before its timeout (table full, port reuse): nothing answered it in time.
+        settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
+    }
+}
+
+void AttemptTracker::settle_pending(bool everything, core::Timestamp now) {
+    while (!pending_.empty() && (everything || pending_.front().deadline <= now)) {
+        const Pending p = pending_.front();
+        pending_.pop_front();
+        if (p.flow->id == p.id && p.flow->attempt == AttemptState::Pending) {
+            // Timed out at its deadline, or (end of run) unanswered as of now.
+            settle(*p.flow, AttemptState::Unanswered, everything ? now : p.deadline);
+        }
+    }
+}
+
+void AttemptTracker::settle(core::Flow& flow, AttemptState outcome, core::Timestamp ts) {
+    flow.attempt = outcome;
+    stats_.add(series(flow.service, outcome));
+    if (observer_ != nullptr) {
+        const auto* known = inventory_.printer(flow.server);
+        observer_->on_attempt(core::SettledAttempt{
+            flow.client, flow.server,
+            known != nullptr ? std::string_view(known->name) : std::string_view{}, flow.service,
+            services_.label(flow.service), outcome, flow.attempt_ts});
+    }
+    exposure_.note_attempt(flow);
+    alerts_.alert(
+        &flow, sid::kInboundAttempt,
+        {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
+         static_cast<std::uint8_t>(outcome)},
+        flow.client,
+        [&] {
+            core::Object details{{"outcome", outcome_name(outcome)},
+                                 {"service", alerts_.label(flow)},
+                                 {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
+            if (outcome == AttemptState::Refused) {
+                details.emplace_back("refused_by", std::string(flow.refused_by));
+            }
+            if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
+                details.emplace_back("printer", p->name);
+            }
+            return details;
+        },
+        ts);
+    if (outcome == AttemptState::Accepted) {
+        exposure_.mark_exposed(flow, ts);
+    }
+}
+
+}  // namespace printwatch::detect

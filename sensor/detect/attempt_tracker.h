@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// AttemptTracker: inbound attempts and their outcomes (docs/spec.md §4). An attempt starts at
+// an outside client's opening packet (a SYN, or the first datagram) and settles once: accepted
+// (a SYN-ACK, or any datagram back), refused (an RST, or an ICMP unreachable quoting the
+// client's datagram) or unanswered (attempt_timeout of packet time, the flow dropped first, or
+// the end of the run). Each settled attempt is counted by service and outcome, told to the
+// attempt observer (the verify report) and alerted; an accepted one marks the service exposed.
+#pragma once
+
+#include "alert_writer.h"
+#include "core/config.h"
+#include "core/flow.h"
+#include "core/packet.h"
+#include "core/ring_queue.h"
+#include "core/stats.h"
+#include "exposure_tracker.h"
+#include "inventory.h"
+
+#include <array>
+#include <vector>
+
+namespace printwatch::detect {
+
+class AttemptTracker {
+  public:
+    /// `observer` is read at each settle (the sensor sets it after start); nullptr: nobody.
+    AttemptTracker(const core::SensorConfig& config, core::Stats& stats,
+                   const core::ServiceCatalog& services, Inventory& inventory, AlertWriter& alerts,
+                   ExposureTracker& exposure, core::AttemptObserver* const& observer);
+    void reconfigure(const core::SensorConfig& config) { config_ = &config; }
+
+    /// The opening packet of an inbound attempt of `flow`, at `ts`.
+    void start(core::Flow& flow, core::Timestamp ts);
+    /// A packet from the server side of `flow`: settles a pending attempt it answers.
+    void on_answer(core::Flow& flow, const core::DecodedPacket& pkt);
+    /// An ICMP/ICMPv6 unreachable that quotes a datagram of `flow`.
+    void on_icmp_unreachable(core::Flow& flow, const core::DecodedPacket& pkt);
+    /// The flow's state is about to be dropped: a pending attempt ends unanswered.
+    void on_flow_end(core::Flow& flow, core::Timestamp now);
+
+    /// Whether an attempt's timeout has passed by `now` (checked per packet, without a lock).
+    [[nodiscard]] bool due(core::Timestamp now) noexcept {
+        return !pending_.empty() && pending_.front().deadline <= now;
+    }
+    /// Settles as unanswered the pending attempts whose deadline is at or before `now`.
+    void settle_due(core::Timestamp now) { settle_pending(false, now); }
+    /// End of run: settles every pending attempt as unanswered as of `now`.
+    void settle_all(core::Timestamp now) { settle_pending(true, now); }
+
+  private:
+    struct Pending {
+        core::Timestamp deadline;
+        core::Flow* flow = nullptr;  // FlowTable keeps flow addresses stable; id guards reuse
+        std::uint64_t id = 0;
+    };
+    void settle_pending(bool everything, core::Timestamp now);
+    void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
+    core::SeriesId series(core::ServiceId s, core::AttemptState outcome);
+
+    const core::SensorConfig* config_;
+    core::Stats& stats_;
+    const core::ServiceCatalog& services_;
+    Inventory& inventory_;
+    AlertWriter& alerts_;
+    ExposureTracker& exposure_;
+    core::AttemptObserver* const& observer_;
+    core::RingQueue<Pending> pending_;
+    core::FamilyId family_;
+    /// printwatch_inbound_attempts_total by service, then outcome.
+    std::vector<std::array<core::SeriesId, 3>> series_;
+};
+
+}  // namespace printwatch::detect
