@@ -205,38 +205,26 @@ bool has_magic(Bytes b) noexcept {
 }
 
 bool known_command(std::uint8_t code) noexcept {
-    switch (code) {
-        case 0x01:
-        case 0x02:
-        case 0x10:
-        case 0x11:
-        case 0x20:
-        case 0x21:
-        case 0x30:
-        case 0x32:
-            return true;
-        default:
-            return false;
-    }
+    return std::string_view(command_name(code)) != "unknown";
 }
 
 const char* command_name(std::uint8_t code) noexcept {
-    switch (code) {
-        case 0x01:
+    switch (static_cast<Command>(code)) {
+        case Command::Discover:
             return "discover";
-        case 0x02:
+        case Command::StartScan:
             return "start_scan";
-        case 0x10:
+        case Command::JobDetails:
             return "job_details";
-        case 0x11:
+        case Command::Close:
             return "close";
-        case 0x20:
+        case Command::Status:
             return "status";
-        case 0x21:
+        case Command::Data:
             return "data";
-        case 0x30:
+        case Command::Identity:
             return "identity";
-        case 0x32:
+        case Command::ScanPoll:
             return "scan_poll";
         default:
             return "unknown";
@@ -321,24 +309,24 @@ core::Violation parse_payload(const Header& h, Bytes payload, bool udp, Object& 
     if (!known_command(h.code)) {
         return ParseError::Unsupported;
     }
-    switch (h.code) {
-        case 0x01:
+    switch (static_cast<Command>(h.code)) {
+        case Command::Discover:
             return h.response() ? parse_discover_reply(p, out) : core::Violation{};
-        case 0x10:
+        case Command::JobDetails:
             return h.response() ? core::Violation{} : parse_job_details(p, out);
-        case 0x20:
+        case Command::Status:
             if (h.response() && udp) {
                 return parse_status_reply(p, out);
             }
             return {};
-        case 0x21:
+        case Command::Data:
             if (h.response()) {
                 if (auto n = p.u32be()) {
                     out.emplace_back("accepted", *n);
                 }
             }
             return {};
-        case 0x30:
+        case Command::Identity:
             return h.response() ? parse_identity_reply(h, p, out) : core::Violation{};
         default:
             return {};
@@ -407,6 +395,7 @@ class BjnpDissector final : public core::Dissector {
         ev.proto = "bjnp";
         ev.dissector = "bjnp";
         ev.name = command_name(h.code);
+        ev.kind = h.code;
         ev.fields = header_fields(h);
         const auto parse_violation = parse_payload(h, payload, udp_, ev.fields);
         if (!violation) {
@@ -618,17 +607,31 @@ void bjnp_rules(const core::AppEvent& event, core::RuleContext& rules) {
     if (rules.trusted()) {
         return;
     }
-    const bool request = core::text_at(f, "direction") == "command";
-    if (event.name == "discover" && request) {
-        rules.raise(kSidDiscovery, event.name, [&] { return core::pick(f, {"device", "magic"}); });
-    } else if (event.name == "identity" && !request) {
-        rules.raise(kSidIdentityQuery, event.name, [&] {
-            return core::pick(f, {"device", "model", "manufacturer", "command_set"});
-        });
-    } else if (event.name == "job_details" && request) {
-        rules.raise(kSidJob, event.name, [&] {
-            return core::pick(f, {"device", "host", "user", "title"});
-        });
+    const bool request = !event.from_printer;
+    switch (static_cast<dissect::bjnp::Command>(event.kind)) {
+        case dissect::bjnp::Command::Discover:
+            if (request) {
+                rules.raise(kSidDiscovery, event.name, [&] {
+                    return core::pick(f, {"device", "magic"});
+                });
+            }
+            break;
+        case dissect::bjnp::Command::Identity:
+            if (!request) {
+                rules.raise(kSidIdentityQuery, event.name, [&] {
+                    return core::pick(f, {"device", "model", "manufacturer", "command_set"});
+                });
+            }
+            break;
+        case dissect::bjnp::Command::JobDetails:
+            if (request) {
+                rules.raise(kSidJob, event.name, [&] {
+                    return core::pick(f, {"device", "host", "user", "title"});
+                });
+            }
+            break;
+        default:
+            break;
     }
 }
 

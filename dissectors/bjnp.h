@@ -33,6 +33,18 @@ bool has_magic(core::Bytes b) noexcept;
 /// Truncated: fewer than 16 bytes. Invalid: unknown magic, dev_type, or reserved bytes set.
 /// TooLarge: payload length above kMaxPayload.
 core::Result<Header> parse_header(core::ByteReader& r) noexcept;
+/// The command codes of docs/protocols.md §1.4. A record's core::AppEvent::kind is its code, so
+/// the rules switch on these rather than on the record's name.
+enum class Command : std::uint8_t {
+    Discover = 0x01,
+    StartScan = 0x02,
+    JobDetails = 0x10,
+    Close = 0x11,
+    Status = 0x20,
+    Data = 0x21,
+    Identity = 0x30,
+    ScanPoll = 0x32,
+};
 /// Name of a command code ("discover", "job_details"...); "unknown" when not in docs/protocols.md
 /// §1.4.
 const char* command_name(std::uint8_t code) noexcept;

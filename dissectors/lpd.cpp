@@ -139,6 +139,24 @@ const char* to_string(SubCode c) noexcept {
     return "unknown";
 }
 
+const char* to_string(Record r) noexcept {
+    switch (r) {
+        case Record::Reply:
+            return "reply";
+        case Record::Oversized:
+            return "oversized";
+        case Record::Malformed:
+            return "malformed";
+        case Record::AbortJob:
+        case Record::ControlFile:
+        case Record::DataFile:
+            return to_string(static_cast<SubCode>(static_cast<std::uint8_t>(r) -
+                                                  static_cast<std::uint8_t>(Record::RemoveJobs)));
+        default:
+            return to_string(static_cast<DaemonCode>(r));
+    }
+}
+
 core::Result<DaemonCommand> parse_daemon_command(std::string_view line) {
     if (line.empty()) {
         return core::unexpected(ParseError::Truncated);
@@ -402,7 +420,7 @@ class LpdDissector final : public core::Dissector {
         }
         command_ = cmd->code;
         queue_ = cmd->queue;
-        AppEvent ev = event(Direction::ToServer, to_string(cmd->code));
+        AppEvent ev = event(Direction::ToServer, record_of(cmd->code));
         ev.fields.emplace_back("queue", std::move(cmd->queue));
         if (cmd->code == DaemonCode::RemoveJobs) {
             ev.fields.emplace_back("agent", std::move(cmd->agent));
@@ -429,7 +447,7 @@ class LpdDissector final : public core::Dissector {
         }
         last_step_ = to_string(sub->code);
         if (sub->code == SubCode::AbortJob) {
-            sink_->on_app_event(event(Direction::ToServer, to_string(sub->code)));
+            sink_->on_app_event(event(Direction::ToServer, record_of(sub->code)));
             return;
         }
         file_ = std::move(*sub);
@@ -522,7 +540,7 @@ class LpdDissector final : public core::Dissector {
             job_->on_end(ts_, *sink_);
             job_.reset();
         }
-        AppEvent ev = event(Direction::ToServer, to_string(file_.code));
+        AppEvent ev = event(Direction::ToServer, record_of(file_.code));
         auto& f = ev.fields;
         f.emplace_back("queue", queue_);
         f.emplace_back("name", file_.name);
@@ -573,7 +591,7 @@ class LpdDissector final : public core::Dissector {
     }
 
     void oversized_line(std::string_view kept, std::size_t length) {
-        AppEvent ev = event(Direction::ToServer, "oversized");
+        AppEvent ev = event(Direction::ToServer, Record::Oversized);
         ev.fields.emplace_back("line", capped(kept));
         ev.fields.emplace_back("line_length", static_cast<std::uint64_t>(length));
         ev.fields.emplace_back("oversized", true);
@@ -585,7 +603,7 @@ class LpdDissector final : public core::Dissector {
     }
 
     void malformed(std::string_view line, ParseError e) {
-        AppEvent ev = event(Direction::ToServer, "malformed");
+        AppEvent ev = event(Direction::ToServer, Record::Malformed);
         if (!line.empty()) {
             ev.fields.emplace_back("code", static_cast<int>(static_cast<std::uint8_t>(line[0])));
         }
@@ -624,7 +642,7 @@ class LpdDissector final : public core::Dissector {
     }
 
     void emit_reply() {
-        AppEvent ev = event(Direction::ToClient, "reply");
+        AppEvent ev = event(Direction::ToClient, Record::Reply);
         ev.from_printer = true;
         ev.fields.emplace_back("reply_to", command_ ? to_string(*command_) : "unknown");
         ev.fields.emplace_back("queue", queue_);
@@ -644,13 +662,15 @@ class LpdDissector final : public core::Dissector {
     }
 
     // ------------------------------------------------------------------ helpers
-    AppEvent event(Direction dir, std::string_view command) const {
+    AppEvent event(Direction dir, Record record) const {
+        const std::string_view command = to_string(record);
         AppEvent ev;
         ev.ts = ts_;
         ev.dir = dir;
         ev.proto = "lpd";
         ev.dissector = "lpd";
         ev.name = std::string(command);
+        ev.kind = static_cast<std::uint8_t>(record);
         ev.fields.emplace_back("direction", dir == Direction::ToServer ? "command" : "response");
         ev.fields.emplace_back("command", std::string(command));
         return ev;
@@ -765,14 +785,20 @@ void lpd_rules(const core::AppEvent& event, core::RuleContext& rules) {
     if (rules.trusted()) {
         return;
     }
-    if (event.name == "remove_jobs") {
-        rules.raise(kSidRemoveJobs, core::text_at(f, "queue"), [&] {
-            return core::pick(f, {"queue", "agent", "list"});
-        });
-    } else if (event.name == "receive_control_file") {
-        rules.raise(kSidJob, core::text_at(f, "job_name"), [&] {
-            return core::pick(f, {"queue", "host", "user", "job_name", "title", "source_files"});
-        });
+    switch (static_cast<dissect::lpd::Record>(event.kind)) {
+        case dissect::lpd::Record::RemoveJobs:
+            rules.raise(kSidRemoveJobs, core::text_at(f, "queue"), [&] {
+                return core::pick(f, {"queue", "agent", "list"});
+            });
+            break;
+        case dissect::lpd::Record::ControlFile:
+            rules.raise(kSidJob, core::text_at(f, "job_name"), [&] {
+                return core::pick(f,
+                                  {"queue", "host", "user", "job_name", "title", "source_files"});
+            });
+            break;
+        default:
+            break;
     }
 }
 

@@ -47,6 +47,33 @@ enum class SubCode : std::uint8_t {
 };
 const char* to_string(SubCode c) noexcept;
 
+/// What an LPD record is, as its core::AppEvent::kind: a daemon command (its code), a
+/// receive-job subcommand, the server's reply, or a command line the dissector could not take.
+/// The rules switch on it rather than on the record's name.
+enum class Record : std::uint8_t {
+    PrintWaiting = 1,
+    ReceiveJob,
+    QueueShort,
+    QueueLong,
+    RemoveJobs,
+    AbortJob,
+    ControlFile,
+    DataFile,
+    Reply,
+    Oversized,
+    Malformed,
+};
+constexpr Record record_of(DaemonCode c) noexcept {
+    return static_cast<Record>(c);
+}
+constexpr Record record_of(SubCode c) noexcept {
+    return static_cast<Record>(static_cast<std::uint8_t>(c) +
+                               static_cast<std::uint8_t>(Record::RemoveJobs));
+}
+/// The record's name in EVE (`command`): the daemon command's or subcommand's, "reply",
+/// "oversized" or "malformed".
+const char* to_string(Record r) noexcept;
+
 struct Subcommand {
     SubCode code = SubCode::AbortJob;
     /// Octets that follow; 0 on a data file means "until the connection closes" (LPRng's

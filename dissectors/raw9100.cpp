@@ -358,7 +358,8 @@ class Raw9100Dissector final : public core::Dissector {
         AppEvent ev = event("postscript", Direction::ToServer, op.name);
         ev.fields.emplace_back("direction", "request");
         ev.fields.emplace_back("operator", op.name);
-        ev.fields.emplace_back("category", op.category);
+        ev.fields.emplace_back("category", to_string(op.category));
+        ev.kind = static_cast<std::uint8_t>(op.op);
         if (!op.path.empty()) {
             ev.fields.emplace_back("path", op.path);
         }
@@ -373,8 +374,9 @@ class Raw9100Dissector final : public core::Dissector {
         ev.fields = Object{{"direction", "request"},
                            {"command", c.name},
                            {"sequence", c.sequence},
-                           {"category", c.category},
+                           {"category", to_string(c.category)},
                            {"value", c.value}};
+        ev.kind = static_cast<std::uint8_t>(c.category);
         emit(std::move(ev));
     }
 
@@ -649,14 +651,23 @@ void pjl_rules(const core::AppEvent& event, core::RuleContext& rules) {
 /// The PostScript operators of sid 1001301: what breaks out of the job (exitserver, startjob,
 /// superexec), changes the device for good (setsystemparams, setpassword, initializedisk) or
 /// touches its files. `file` counts on a real path only: on %stdout it is ordinary job output.
-bool dangerous_operator(std::string_view op, std::string_view path) {
-    constexpr std::array<std::string_view, 8> kDangerous{
-        "deletefile", "renamefile",      "exitserver",     "startjob",
-        "superexec",  "setsystemparams", "initializedisk", "setpassword"};
-    if (op == "file") {
-        return !dissect::raw9100::standard_device(path);
+bool dangerous_operator(dissect::raw9100::PsOp op, std::string_view path) {
+    using dissect::raw9100::PsOp;
+    switch (op) {
+        case PsOp::File:
+            return !dissect::raw9100::standard_device(path);
+        case PsOp::DeleteFile:
+        case PsOp::RenameFile:
+        case PsOp::ExitServer:
+        case PsOp::StartJob:
+        case PsOp::SuperExec:
+        case PsOp::SetSystemParams:
+        case PsOp::InitializeDisk:
+        case PsOp::SetPassword:
+            return true;
+        default:
+            return false;
     }
-    return std::find(kDangerous.begin(), kDangerous.end(), op) != kDangerous.end();
 }
 
 void raw_rules(const core::AppEvent& event, core::RuleContext& rules) {
@@ -666,7 +677,7 @@ void raw_rules(const core::AppEvent& event, core::RuleContext& rules) {
     if (event.proto == "pjl") {
         pjl_rules(event, rules);
     } else if (event.proto == "postscript" &&
-               dangerous_operator(core::text_at(event.fields, "operator"),
+               dangerous_operator(static_cast<dissect::raw9100::PsOp>(event.kind),
                                   core::text_at(event.fields, "path"))) {
         const auto& f = event.fields;
         rules.raise(

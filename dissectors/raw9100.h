@@ -57,12 +57,57 @@ struct PjlCommand {
 /// strict, attack tools are not); nullopt when the line is not PJL.
 std::optional<PjlCommand> parse_pjl_line(std::string_view line);
 
+/// The PostScript operators of the classification table (docs/protocols.md §2.4 and §2.7). A
+/// postscript record's core::AppEvent::kind is its operator, so the rules switch on these.
+enum class PsOp : std::uint8_t {
+    File = 1,
+    DeleteFile,
+    RenameFile,
+    ExitServer,
+    StartJob,
+    SetSystemParams,
+    SuperExec,
+    InitializeDisk,
+    SetPassword,
+    CheckPassword,
+    FilenameForAll,
+    DevForAll,
+    DevStatus,
+    ResourceForAll,
+    SetUserParams,
+    SetDevParams,
+    Quit,
+    Product,
+    Version,
+    Revision,
+    SerialNumber,
+    CurrentSystemParams,
+    VmStatus,
+    RealTime,
+};
+/// What a PostScript operator does.
+enum class PsCategory : std::uint8_t {
+    FsAccess = 1,
+    FsWrite,
+    FsRecon,
+    Destructive,
+    PersistentChange,
+    ConfigChange,
+    PrivilegeBypass,
+    Lock,
+    Restart,
+    Info,
+};
+const char* to_string(PsCategory c) noexcept;
+
 /// One PostScript operator of the classification table.
 struct PsOperator {
-    std::string name;      // "deletefile", "file", "exitserver", ...
-    std::string category;  // "fs_access", "fs_write", "destructive", "persistent_change", ...
-    std::string path;      // the file operand, when the operator takes one
-    std::string mode;      // the file mode for `file`
+    PsOp op = PsOp::File;
+    std::string name;  // "deletefile", "file", "exitserver", ...
+    /// `file` on a real path with a write mode is FsWrite; on %stdout it stays FsAccess.
+    PsCategory category = PsCategory::Info;
+    std::string path;  // the file operand, when the operator takes one
+    std::string mode;  // the file mode for `file`
 };
 
 /// A device every job may open with `file` (%stdout, %stdin, ...), as opposed to a path.
@@ -92,10 +137,15 @@ class PsScanner {
 };
 
 /// One PCL escape sequence of interest (inquiry, echo, macro control).
+/// What a PCL command of interest touches: printer information, or its macro storage (a
+/// macro control that only runs or calls a macro is Macro). A pcl record's kind.
+enum class PclCategory : std::uint8_t { Info = 1, Storage, Macro };
+const char* to_string(PclCategory c) noexcept;
+
 struct PclCommand {
     std::string name;      // "status_inquiry", "echo", "macro_id", "macro_control"
     std::string sequence;  // e.g. "ESC*s1T", "ESC&f10X"
-    std::string category;  // "info" or "storage"
+    PclCategory category = PclCategory::Info;
     std::int64_t value = 0;
 };
 

@@ -218,41 +218,80 @@ std::optional<PjlCommand> parse_pjl_line(std::string_view line) {
 
 // ---------------------------------------------------------------- PostScript
 
+const char* to_string(PsCategory c) noexcept {
+    switch (c) {
+        case PsCategory::FsAccess:
+            return "fs_access";
+        case PsCategory::FsWrite:
+            return "fs_write";
+        case PsCategory::FsRecon:
+            return "fs_recon";
+        case PsCategory::Destructive:
+            return "destructive";
+        case PsCategory::PersistentChange:
+            return "persistent_change";
+        case PsCategory::ConfigChange:
+            return "config_change";
+        case PsCategory::PrivilegeBypass:
+            return "privilege_bypass";
+        case PsCategory::Lock:
+            return "lock";
+        case PsCategory::Restart:
+            return "restart";
+        case PsCategory::Info:
+            return "info";
+    }
+    return "unknown";
+}
+
+const char* to_string(PclCategory c) noexcept {
+    switch (c) {
+        case PclCategory::Info:
+            return "info";
+        case PclCategory::Storage:
+            return "storage";
+        case PclCategory::Macro:
+            return "macro";
+    }
+    return "unknown";
+}
+
 namespace {
 constexpr std::size_t kMaxToken = 64;
 constexpr std::size_t kMaxString = 256;
 
 struct PsEntry {
     std::string_view name;
-    std::string_view category;
+    PsOp op;
+    PsCategory category;
 };
 // docs/protocols.md §2.4 and §2.7: what each operator does. Which of them alert is the rules'
 // choice (raw9100.cpp).
 constexpr std::array kPsOperators{
-    PsEntry{"file", "fs_access"},
-    PsEntry{"deletefile", "destructive"},
-    PsEntry{"renamefile", "fs_access"},
-    PsEntry{"exitserver", "persistent_change"},
-    PsEntry{"startjob", "persistent_change"},
-    PsEntry{"setsystemparams", "config_change"},
-    PsEntry{"superexec", "privilege_bypass"},
-    PsEntry{"initializedisk", "destructive"},
-    PsEntry{"setpassword", "lock"},
-    PsEntry{"checkpassword", "lock"},
-    PsEntry{"filenameforall", "fs_recon"},
-    PsEntry{"devforall", "fs_recon"},
-    PsEntry{"devstatus", "fs_recon"},
-    PsEntry{"resourceforall", "fs_recon"},
-    PsEntry{"setuserparams", "config_change"},
-    PsEntry{"setdevparams", "config_change"},
-    PsEntry{"quit", "restart"},
-    PsEntry{"product", "info"},
-    PsEntry{"version", "info"},
-    PsEntry{"revision", "info"},
-    PsEntry{"serialnumber", "info"},
-    PsEntry{"currentsystemparams", "info"},
-    PsEntry{"vmstatus", "info"},
-    PsEntry{"realtime", "info"},
+    PsEntry{"file", PsOp::File, PsCategory::FsAccess},
+    PsEntry{"deletefile", PsOp::DeleteFile, PsCategory::Destructive},
+    PsEntry{"renamefile", PsOp::RenameFile, PsCategory::FsAccess},
+    PsEntry{"exitserver", PsOp::ExitServer, PsCategory::PersistentChange},
+    PsEntry{"startjob", PsOp::StartJob, PsCategory::PersistentChange},
+    PsEntry{"setsystemparams", PsOp::SetSystemParams, PsCategory::ConfigChange},
+    PsEntry{"superexec", PsOp::SuperExec, PsCategory::PrivilegeBypass},
+    PsEntry{"initializedisk", PsOp::InitializeDisk, PsCategory::Destructive},
+    PsEntry{"setpassword", PsOp::SetPassword, PsCategory::Lock},
+    PsEntry{"checkpassword", PsOp::CheckPassword, PsCategory::Lock},
+    PsEntry{"filenameforall", PsOp::FilenameForAll, PsCategory::FsRecon},
+    PsEntry{"devforall", PsOp::DevForAll, PsCategory::FsRecon},
+    PsEntry{"devstatus", PsOp::DevStatus, PsCategory::FsRecon},
+    PsEntry{"resourceforall", PsOp::ResourceForAll, PsCategory::FsRecon},
+    PsEntry{"setuserparams", PsOp::SetUserParams, PsCategory::ConfigChange},
+    PsEntry{"setdevparams", PsOp::SetDevParams, PsCategory::ConfigChange},
+    PsEntry{"quit", PsOp::Quit, PsCategory::Restart},
+    PsEntry{"product", PsOp::Product, PsCategory::Info},
+    PsEntry{"version", PsOp::Version, PsCategory::Info},
+    PsEntry{"revision", PsOp::Revision, PsCategory::Info},
+    PsEntry{"serialnumber", PsOp::SerialNumber, PsCategory::Info},
+    PsEntry{"currentsystemparams", PsOp::CurrentSystemParams, PsCategory::Info},
+    PsEntry{"vmstatus", PsOp::VmStatus, PsCategory::Info},
+    PsEntry{"realtime", PsOp::RealTime, PsCategory::Info},
 };
 /// Operator names are lowercase words of these lengths: a token outside them (a number, image
 /// data, a name with capitals) is rejected without a look at the table.
@@ -333,17 +372,17 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
     if (it == kPsOperators.end()) {
         return;
     }
-    PsOperator op{std::string(it->name), std::string(it->category), {}, {}};
-    if (op.name == "file") {
+    PsOperator op{it->op, std::string(it->name), it->category, {}, {}};
+    if (op.op == PsOp::File) {
         op.path = strings_[0];
         op.mode = strings_[1];
         // Opening a real path for writing writes to the file system; %stdout is job output.
         if (!standard_device(op.path) && !op.mode.empty() && op.mode.front() != 'r') {
-            op.category = "fs_write";
+            op.category = PsCategory::FsWrite;
         }
-    } else if (op.name == "deletefile") {
+    } else if (op.op == PsOp::DeleteFile) {
         op.path = strings_[1];
-    } else if (op.name == "renamefile") {
+    } else if (op.op == PsOp::RenameFile) {
         op.path = strings_[0];
     }
     if (!op.path.empty()) {
@@ -474,17 +513,18 @@ void PclScanner::finish(char terminator, const std::function<void(PclCommand&&)>
     value_.clear();
     if (param_ == '*' && group_ == 's') {
         if (term == 'X') {
-            emit(PclCommand{"echo", seq, "info", v});
+            emit(PclCommand{"echo", seq, PclCategory::Info, v});
         } else if (term == 'T' || term == 'U' || term == 'I') {
-            emit(PclCommand{"status_inquiry", seq, "info", v});
+            emit(PclCommand{"status_inquiry", seq, PclCategory::Info, v});
         }
     } else if (param_ == '&' && group_ == 'f') {
         if (term == 'Y') {
-            emit(PclCommand{"macro_id", seq, "storage", v});
+            emit(PclCommand{"macro_id", seq, PclCategory::Storage, v});
         } else if (term == 'X') {
             // 0/1 define, 2/3 execute/call, 8 delete, 9 temporary, 10 permanent (PCL 5 manual).
             const bool storage = v == 0 || v == 1 || v == 8 || v == 10;
-            emit(PclCommand{"macro_control", seq, storage ? "storage" : "macro", v});
+            emit(PclCommand{"macro_control", seq,
+                            storage ? PclCategory::Storage : PclCategory::Macro, v});
         }
     } else if ((param_ == '*' && group_ == 'b' && term == 'W') ||
                ((param_ == '(' || param_ == ')') && group_ == 's' && term == 'W') ||

@@ -202,3 +202,20 @@ TEST_CASE("BJNP over UDP: length disagreeing with the datagram is a violation", 
     CHECK(test::dissector("bjnp").probe(core::Bytes(pjl), core::Direction::ToServer) ==
           core::Confidence::No);
 }
+
+TEST_CASE("BJNP records carry their command code as kind; the rules switch on it",
+          "[bjnp][rules]") {
+    core::LimitsConfig limits;
+    auto d = test::dissector("bjnp").make(core::DissectorContext{limits, core::Transport::Udp});
+    test::EventCollector sink;
+    for (const auto& msg : {test::bjnp(0x01, 0x01, 1), test::bjnp(0x01, 0x20, 2)}) {
+        d->on_data(core::Direction::ToServer, core::Bytes(msg), {}, sink);
+    }
+    REQUIRE(sink.events.size() == 2);
+    CHECK(sink.events[0].kind == static_cast<std::uint8_t>(dissect::bjnp::Command::Discover));
+    CHECK(sink.events[1].kind == static_cast<std::uint8_t>(dissect::bjnp::Command::Status));
+    // A discover from an untrusted client is reconnaissance (1101); a status poll is not, and a
+    // trusted client's discover is CUPS or SANE at work.
+    CHECK(test::raised(sink.events, false) == std::vector<std::uint32_t>{1'001'101});
+    CHECK(test::raised(sink.events, true).empty());
+}

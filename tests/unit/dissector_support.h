@@ -5,6 +5,7 @@
 #include "core/dissector.h"
 #include "dissectors/registry.h"
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,6 +32,34 @@ inline const core::DissectorInfo& dissector(std::string_view name) {
         }
     }
     throw std::logic_error("dissector not registered: " + std::string(name));
+}
+
+/// A RuleContext that records the sids a protocol's rules raise, with the trust it is told.
+struct RuleRecorder final : core::RuleContext {
+    bool trusted_client = false;
+    std::vector<std::uint32_t> sids;
+    [[nodiscard]] bool trusted() const noexcept override { return trusted_client; }
+    void raise(std::uint32_t sid, std::string_view /*detail*/,
+               core::FunctionRef<core::Object()> details) override {
+        sids.push_back(sid);
+        (void)details();  // the fields must build for every raised alert
+    }
+};
+
+/// The sids the registered rules raise over `events` (each by its own dissector's rules), for a
+/// trusted or untrusted client.
+inline std::vector<std::uint32_t> raised(const std::vector<core::AppEvent>& events,
+                                         bool trusted_client) {
+    RuleRecorder rules;
+    rules.trusted_client = trusted_client;
+    for (const auto& e : events) {
+        for (const auto* i : dissectors::all()) {
+            if (i->name == e.dissector && i->rules.apply != nullptr) {
+                i->rules.apply(e, rules);
+            }
+        }
+    }
+    return rules.sids;
 }
 
 }  // namespace printwatch::test

@@ -20,7 +20,7 @@ core::Bytes bytes(const std::string& s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};  // NOLINT: test data
 }
 
-core::LimitsConfig kLimits;
+const core::LimitsConfig kLimits;
 
 /// Feeds client chunks (and optionally server chunks after each) and ends the flow.
 struct Session {
@@ -172,6 +172,36 @@ TEST_CASE("LPD: rlpr's job, byte by byte and whole, records the same", "[lpd]") 
     }
 }
 
+TEST_CASE("LPD records carry their typed kind; the rules switch on it", "[lpd][rules]") {
+    using dissect::lpd::Record;
+    CHECK(dissect::lpd::record_of(DaemonCode::RemoveJobs) == Record::RemoveJobs);
+    CHECK(dissect::lpd::record_of(SubCode::AbortJob) == Record::AbortJob);
+    CHECK(dissect::lpd::record_of(SubCode::DataFile) == Record::DataFile);
+    Session s;
+    s.client("\x02lp\n\x02" + std::to_string(kRlprControl.size()) + " cfA576vm\n" + kRlprControl +
+             std::string(1, '\0') + "\x03" + std::to_string(kPage.size()) + " dfA576vm\n" + kPage +
+             std::string(1, '\0'));
+    s.server(std::string(5, '\0'));
+    s.d->on_end({}, s.sink);
+    Session rm;
+    rm.client("\x05lp root 12\n");
+    rm.d->on_end({}, rm.sink);
+    for (const auto* session : {&s, &rm}) {
+        for (const auto& e : session->sink.events) {
+            if (e.dissector == "lpd") {
+                REQUIRE(e.kind != 0);
+                CHECK(dissect::lpd::to_string(static_cast<Record>(e.kind)) == e.name);
+            }
+        }
+    }
+    // Untrusted: the job (1401) and the deletefile in its print file (1301, the 9100 rules);
+    // remove-jobs (1402). A trusted client's job still carries its dangerous PostScript.
+    using Sids = std::vector<std::uint32_t>;
+    CHECK(test::raised(s.sink.events, false) == Sids{1'001'401, 1'001'301});
+    CHECK(test::raised(rm.sink.events, false) == Sids{1'001'402});
+    CHECK(test::raised(rm.sink.events, true).empty());
+}
+
 TEST_CASE("LPD: a refused job, a streamed print file, a file cut short", "[lpd]") {
     Session refused;
     refused.client("\x02lp\n");
@@ -260,5 +290,6 @@ TEST_CASE("LPD probe", "[lpd]") {
     CHECK(probe("GET / HTTP/1.1\r\n") == core::Confidence::No);
     CHECK(probe("\x02\x01\x02\n") == core::Confidence::No);
     CHECK(probe("\x03lp\nmore") == core::Confidence::No);
-    CHECK(info.probe(bytes("\x00"), core::Direction::ToClient) == core::Confidence::No);
+    CHECK(info.probe(bytes(std::string(1, '\0')), core::Direction::ToClient) ==
+          core::Confidence::No);
 }

@@ -11,6 +11,7 @@
 using namespace printwatch;  // NOLINT(google-build-using-namespace)
 using dissect::raw9100::Category;
 using dissect::raw9100::parse_pjl_line;
+using dissect::raw9100::PsCategory;
 
 namespace {
 core::Bytes bytes(const std::string& s) {
@@ -86,7 +87,7 @@ TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings"
     auto split = ps({"(/etc/shadow) (r) fi", "le\n<< /Password (0) >> setsys", "temparams\n"});
     REQUIRE(split.size() == 2);
     CHECK(split[0].name == "file");
-    CHECK(split[0].category == "fs_access");
+    CHECK(split[0].category == PsCategory::FsAccess);
     CHECK(split[0].path == "/etc/shadow");
     CHECK(split[0].mode == "r");
     CHECK(split[1].name == "setsystemparams");
@@ -94,16 +95,16 @@ TEST_CASE("PostScript scanner: operators, operands, literals, comments, strings"
                      "exec get exec\n/superexecutive pop"});
     REQUIRE(super.size() == 2);
     CHECK(super[1].name == "superexec");
-    CHECK(super[1].category == "privilege_bypass");
+    CHECK(super[1].category == PsCategory::PrivilegeBypass);
     auto benign = ps({"(%stdout) (w) file <48656c6c6f> showpage (a \\) deletefile) pop"});
     REQUIRE(benign.size() == 1);
     CHECK(benign[0].path == "%stdout");
-    CHECK(benign[0].category == "fs_access");  // job output, not a file-system write
+    CHECK(benign[0].category == PsCategory::FsAccess);  // job output, not a file-system write
     CHECK(dissect::raw9100::standard_device(benign[0].path));
     CHECK_FALSE(dissect::raw9100::standard_device("%disk0%../../etc/passwd"));
     auto write = ps({"(0:/etc/config) (w) file\n"});
     REQUIRE(write.size() == 1);
-    CHECK(write[0].category == "fs_write");
+    CHECK(write[0].category == PsCategory::FsWrite);
 }
 
 TEST_CASE("PostScript scanner: the same operators however the bytes are split", "[ps]") {
@@ -121,8 +122,10 @@ TEST_CASE("PostScript scanner: the same operators however the bytes are split", 
         std::string(1, '\0') + "quit[product]{version} (" + std::string(300, 'x') + ") deletefile ";
     auto names = [](const std::vector<dissect::raw9100::PsOperator>& ops) {
         std::vector<std::string> out;
+        out.reserve(ops.size());
         for (const auto& op : ops) {
-            out.push_back(op.name + ":" + op.category + ":" + op.path + ":" + op.mode);
+            out.push_back(op.name + ":" + dissect::raw9100::to_string(op.category) + ":" + op.path +
+                          ":" + op.mode);
         }
         return out;
     };
@@ -222,6 +225,7 @@ std::vector<core::AppEvent> feed_client(const std::string& stream, std::size_t s
 }
 std::vector<std::string> names(const std::vector<core::AppEvent>& events) {
     std::vector<std::string> out;
+    out.reserve(events.size());
     for (const auto& e : events) {
         out.push_back(std::string(e.proto) + ":" + e.name);
     }
@@ -269,4 +273,27 @@ TEST_CASE("raw 9100: after FSDOWNLOAD's n bytes the printer reads PJL again", "[
                                        "pjl:FSAPPEND", "pjl:DEFAULT COPIES", "pjl:FSDOWNLOAD",
                                        "pjl:JOB"});
     }
+}
+
+TEST_CASE("PostScript records carry their operator as kind; the rules switch on it",
+          "[ps][rules]") {
+    using dissect::raw9100::PsOp;
+    core::LimitsConfig limits;
+    auto d = test::dissector("raw").make(core::DissectorContext{limits, core::Transport::Tcp});
+    test::EventCollector sink;
+    const std::string job = "%!PS\n(%stdout) (w) file pop (0:/etc/x) deletefile product pop\n";
+    d->on_data(core::Direction::ToServer,
+               {reinterpret_cast<const std::uint8_t*>(job.data()), job.size()},  // NOLINT: test
+               {}, sink);
+    d->on_end({}, sink);
+    std::vector<PsOp> ops;
+    for (const auto& e : sink.events) {
+        if (e.proto == "postscript") {
+            ops.push_back(static_cast<PsOp>(e.kind));
+        }
+    }
+    CHECK(ops == std::vector<PsOp>{PsOp::File, PsOp::DeleteFile, PsOp::Product});
+    // Job output on %stdout and a product query are ordinary; deletefile is not, whoever sends it.
+    CHECK(test::raised(sink.events, false) == std::vector<std::uint32_t>{1'001'301});
+    CHECK(test::raised(sink.events, true) == std::vector<std::uint32_t>{1'001'301});
 }
