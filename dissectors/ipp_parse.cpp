@@ -176,7 +176,7 @@ constexpr std::array<const char*, 7> kJobStates{
 constexpr std::array<const char*, 3> kPrinterStates{"idle", "processing", "stopped"};
 
 std::string capped(std::string_view s) {
-    return std::string(s.substr(0, kMaxValue));
+    return core::capped(s, kMaxValue);
 }
 
 }  // namespace

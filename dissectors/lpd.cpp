@@ -71,7 +71,7 @@ std::vector<std::string> words(std::string_view s) {
 }
 
 std::string capped(std::string_view s) {
-    return std::string(s.substr(0, kMaxValue));
+    return core::capped(s, kMaxValue);
 }
 
 struct LineSpec {

@@ -48,6 +48,10 @@ std::string ascii_upper(std::string_view s) {
     return out;
 }
 
+std::string capped(std::string_view s, std::size_t max) {
+    return std::string(s.substr(0, max));
+}
+
 std::string errno_text(int err) {
     std::array<char, 256> buf{};
     // GNU strerror_r returns the message, which may or may not be in buf.

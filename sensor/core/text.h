@@ -2,6 +2,7 @@
 // Small text helpers shared by config loading and the dissectors.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// ASCII upper case; other bytes unchanged (protocol keywords, not locale text).
 std::string ascii_upper(std::string_view s);
+
+/// At most the first `max` bytes of `s`, as an owned string: how a dissector keeps an attacker's
+/// value in a record without letting it grow the record.
+std::string capped(std::string_view s, std::size_t max);
 
 /// The message of an errno value; thread-safe (strerror is not).
 std::string errno_text(int err);
