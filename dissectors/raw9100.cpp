@@ -272,7 +272,7 @@ class Raw9100Dissector final : public core::Dissector {
             }
             return;
         }
-        AppEvent ev = event("pjl", Direction::ToServer, cmd->command);
+        AppEvent ev = event(kPjlRecord, Direction::ToServer, cmd->command);
         ev.fields.emplace_back("direction", "request");
         ev.fields.emplace_back("command", cmd->command);
         ev.fields.emplace_back("args", cmd->args);
@@ -355,7 +355,7 @@ class Raw9100Dissector final : public core::Dissector {
     }
 
     void postscript(PsOperator&& op) {
-        AppEvent ev = event("postscript", Direction::ToServer, op.name);
+        AppEvent ev = event(kPsRecord, Direction::ToServer, op.name);
         ev.fields.emplace_back("direction", "request");
         ev.fields.emplace_back("operator", op.name);
         ev.fields.emplace_back("category", to_string(op.category));
@@ -370,7 +370,7 @@ class Raw9100Dissector final : public core::Dissector {
     }
 
     void pcl(PclCommand&& c) {
-        AppEvent ev = event("pcl", Direction::ToServer, c.name);
+        AppEvent ev = event(kPclRecord, Direction::ToServer, c.name);
         ev.fields = Object{{"direction", "request"},
                            {"command", c.name},
                            {"sequence", c.sequence},
@@ -440,7 +440,7 @@ class Raw9100Dissector final : public core::Dissector {
     }
 
     void emit_reply() {
-        AppEvent ev = event("pjl", Direction::ToClient, reply_command_);
+        AppEvent ev = event(kPjlRecord, Direction::ToClient, reply_command_);
         ev.from_printer = true;
         ev.fields.emplace_back("direction", "reply");
         ev.fields.emplace_back("command", reply_command_);
@@ -467,7 +467,7 @@ class Raw9100Dissector final : public core::Dissector {
         if (output_bytes_ == 0) {
             return;
         }
-        AppEvent ev = event("postscript", Direction::ToClient, "output");
+        AppEvent ev = event(kPsRecord, Direction::ToClient, "output");
         ev.from_printer = true;
         ev.fields = Object{{"direction", "response"},
                            {"operator", "output"},
@@ -551,6 +551,10 @@ std::unique_ptr<core::Dissector> make_job_parser(const core::DissectorContext& c
 
 namespace printwatch::dissectors {
 
+using dissect::raw9100::kPclRecord;
+using dissect::raw9100::kPjlRecord;
+using dissect::raw9100::kPsRecord;
+
 namespace {
 constexpr std::array<std::uint16_t, 1> kRawPorts{9100};
 constexpr std::array kRawServices{core::ServiceSpec{"raw", 0}};
@@ -573,28 +577,28 @@ constexpr std::uint32_t kSidPjlConfigChangeUntrusted = 1'001'212;
 constexpr std::uint32_t kSidPsDangerousOperator = 1'001'301;
 constexpr std::array kRawSignatures{
     core::Signature{kSidPjlInfoQuery, 1, "pjl.info_query", "PRINTWATCH PJL information query",
-                    "Attempted Information Leak", 3, "pjl", kSidPjlInfoQueryUntrusted},
+                    "Attempted Information Leak", 3, kPjlRecord, kSidPjlInfoQueryUntrusted},
     core::Signature{kSidPjlConfigChange, 1, "pjl.config_change",
                     "PRINTWATCH PJL configuration change", "Attempted Administrator Privilege Gain",
-                    2, "pjl", kSidPjlConfigChangeUntrusted},
+                    2, kPjlRecord, kSidPjlConfigChangeUntrusted},
     core::Signature{kSidPjlFsAccess, 1, "pjl.fs_access",
                     "PRINTWATCH PJL printer file-system access", "Attempted Information Leak", 1,
-                    "pjl", 0},
+                    kPjlRecord, 0},
     core::Signature{kSidPjlDestructive, 1, "pjl.destructive", "PRINTWATCH PJL destructive command",
-                    "Attempted Denial of Service", 1, "pjl", 0},
+                    "Attempted Denial of Service", 1, kPjlRecord, 0},
     core::Signature{kSidPjlLock, 1, "pjl.lock", "PRINTWATCH PJL password or lock change",
-                    "Attempted Administrator Privilege Gain", 1, "pjl", 0},
+                    "Attempted Administrator Privilege Gain", 1, kPjlRecord, 0},
     core::Signature{kSidPjlOversized, 1, "pjl.oversized", "PRINTWATCH oversized PJL line",
-                    "Attempted Denial of Service", 1, "pjl", 0},
+                    "Attempted Denial of Service", 1, kPjlRecord, 0},
     core::Signature{kSidPjlInfoQueryUntrusted, 1, "pjl.info_query_untrusted",
                     "PRINTWATCH PJL information query from an untrusted or outside client",
-                    "Attempted Information Leak", 2, "pjl", 0},
+                    "Attempted Information Leak", 2, kPjlRecord, 0},
     core::Signature{kSidPjlConfigChangeUntrusted, 1, "pjl.config_change_untrusted",
                     "PRINTWATCH PJL configuration change from an untrusted or outside client",
-                    "Attempted Administrator Privilege Gain", 1, "pjl", 0},
+                    "Attempted Administrator Privilege Gain", 1, kPjlRecord, 0},
     core::Signature{kSidPsDangerousOperator, 1, "ps.dangerous_operator",
                     "PRINTWATCH dangerous PostScript operator",
-                    "Attempted Administrator Privilege Gain", 1, "postscript", 0},
+                    "Attempted Administrator Privilege Gain", 1, kPsRecord, 0},
 };
 
 using dissect::raw9100::Category;
@@ -674,9 +678,9 @@ void raw_rules(const core::AppEvent& event, core::RuleContext& rules) {
     if (event.dir != core::Direction::ToServer) {
         return;  // a printer's replies are facts for the inventory, not attacks
     }
-    if (event.proto == "pjl") {
+    if (event.proto == kPjlRecord) {
         pjl_rules(event, rules);
-    } else if (event.proto == "postscript" &&
+    } else if (event.proto == kPsRecord &&
                dangerous_operator(static_cast<dissect::raw9100::PsOp>(event.kind),
                                   core::text_at(event.fields, "path"))) {
         const auto& f = event.fields;
@@ -688,7 +692,7 @@ void raw_rules(const core::AppEvent& event, core::RuleContext& rules) {
     }
 }
 
-constexpr std::array<std::string_view, 3> kRawRecords{"pjl", "postscript", "pcl"};
+constexpr std::array<std::string_view, 3> kRawRecords{kPjlRecord, kPsRecord, kPclRecord};
 }  // namespace
 
 const core::DissectorInfo& raw9100_info() {

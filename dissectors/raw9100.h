@@ -25,6 +25,12 @@ std::unique_ptr<core::Dissector> make_job_parser(const core::DissectorContext& c
 /// only this many bytes of the line.
 constexpr std::size_t kMaxPjlLine = 1024;
 constexpr std::size_t kMaxArgs = 256;
+
+/// The record types this dissector writes (EVE event types, --eve-types, syslog): one constant
+/// each, so the records, their signatures and the rules that dispatch on them cannot drift apart.
+constexpr std::string_view kPjlRecord = "pjl";
+constexpr std::string_view kPsRecord = "postscript";
+constexpr std::string_view kPclRecord = "pcl";
 constexpr std::string_view kUel = "\x1b%-12345X";
 
 /// What a command means (docs/protocols.md §2.7), also the AppEvent::kind of its record (0 is
