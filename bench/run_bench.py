@@ -24,8 +24,10 @@ BIN = os.path.join(ROOT, "build", "release", "printwatch")
 
 
 def default_filter():
-    """printwatch's default BPF for the default ports (sensor/app/bpf.cpp, docs/spec.md §5)."""
-    base = ("(tcp port 9100 or tcp portrange 8611-8614 or udp portrange 8611-8614"
+    """printwatch's default BPF for the default ports of every registered protocol
+    (sensor/app/bpf.cpp, docs/spec.md §5), as `printwatch -i lo` logs it at start."""
+    base = ("(tcp port 515 or tcp port 631 or tcp portrange 8611-8614 or tcp port 9100"
+            " or udp portrange 8611-8614"
             " or icmp[icmptype] == icmp-unreach or (icmp6 and ip6[40] == 1)"
             " or (ip6 and not (ip6 proto 6 or ip6 proto 17 or ip6 proto 58)))")
     return f"{base} or (vlan and ({base} or (vlan and {base})))"

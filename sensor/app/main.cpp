@@ -720,7 +720,7 @@ int checked_main(int argc, char** argv) {
                    "BPF capture filter after the options, as tcpdump takes it")
         ->type_name("BPF");
     cli.add_flag("--all-traffic", o.all_traffic,
-                 "No capture filter; recognise BJNP/PJL on any port");
+                 "No capture filter; recognise every registered protocol on any port");
     cli.add_option("--workers", o.workers,
                    "Live capture on N threads, each with its own flows: the kernel spreads each "
                    "interface's packets over them by host pair (PACKET_FANOUT)")
