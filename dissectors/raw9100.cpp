@@ -355,9 +355,9 @@ class Raw9100Dissector final : public core::Dissector {
     }
 
     void postscript(PsOperator&& op) {
-        AppEvent ev = event(kPsRecord, Direction::ToServer, op.name);
+        AppEvent ev = event(kPsRecord, Direction::ToServer, std::string(op.name));
         ev.fields.emplace_back("direction", "request");
-        ev.fields.emplace_back("operator", op.name);
+        ev.fields.emplace_back("operator", std::string(op.name));
         ev.fields.emplace_back("category", to_string(op.category));
         ev.kind = static_cast<std::uint8_t>(op.op);
         if (!op.path.empty()) {

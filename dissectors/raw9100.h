@@ -31,6 +31,7 @@ constexpr std::size_t kMaxArgs = 256;
 constexpr std::string_view kPjlRecord = "pjl";
 constexpr std::string_view kPsRecord = "postscript";
 constexpr std::string_view kPclRecord = "pcl";
+
 constexpr std::string_view kUel = "\x1b%-12345X";
 
 /// What a command means (docs/protocols.md §2.7), also the AppEvent::kind of its record (0 is
@@ -109,7 +110,7 @@ const char* to_string(PsCategory c) noexcept;
 /// One PostScript operator of the classification table.
 struct PsOperator {
     PsOp op = PsOp::File;
-    std::string name;  // "deletefile", "file", "exitserver", ...
+    std::string_view name;  // "deletefile", "file", ...: the classification table's, static
     /// `file` on a real path with a write mode is FsWrite; on %stdout it stays FsAccess.
     PsCategory category = PsCategory::Info;
     std::string path;  // the file operand, when the operator takes one
@@ -142,12 +143,12 @@ class PsScanner {
     bool saw_lt_ = false;
 };
 
-/// One PCL escape sequence of interest (inquiry, echo, macro control).
 /// What a PCL command of interest touches: printer information, or its macro storage (a
 /// macro control that only runs or calls a macro is Macro). A pcl record's kind.
 enum class PclCategory : std::uint8_t { Info = 1, Storage, Macro };
 const char* to_string(PclCategory c) noexcept;
 
+/// One PCL escape sequence of interest (inquiry, echo, macro control).
 struct PclCommand {
     std::string name;      // "status_inquiry", "echo", "macro_id", "macro_control"
     std::string sequence;  // e.g. "ESC*s1T", "ESC&f10X"

@@ -372,7 +372,7 @@ void PsScanner::end_token(const std::function<void(PsOperator&&)>& emit) {
     if (it == kPsOperators.end()) {
         return;
     }
-    PsOperator op{it->op, std::string(it->name), it->category, {}, {}};
+    PsOperator op{it->op, it->name, it->category, {}, {}};
     if (op.op == PsOp::File) {
         op.path = strings_[0];
         op.mode = strings_[1];

@@ -124,8 +124,8 @@ TEST_CASE("PostScript scanner: the same operators however the bytes are split", 
         std::vector<std::string> out;
         out.reserve(ops.size());
         for (const auto& op : ops) {
-            out.push_back(op.name + ":" + dissect::raw9100::to_string(op.category) + ":" + op.path +
-                          ":" + op.mode);
+            out.push_back(std::string(op.name) + ":" + dissect::raw9100::to_string(op.category) +
+                          ":" + op.path + ":" + op.mode);
         }
         return out;
     };
