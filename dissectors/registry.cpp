@@ -3,7 +3,7 @@
 
 #include <array>
 
-// The one list of protocols: a new protocol is one X(name) line here, for a dissector file that
+// The one list of protocols: adding a protocol is one X(name) entry here, for a dissector file that
 // defines `const core::DissectorInfo& <name>_info()`. Order is the order of the capture filter,
 // the config schema, the metric labels and --help. A macro because the list must both declare
 // each accessor and collect it, and self-registering statics would be dropped by the static
