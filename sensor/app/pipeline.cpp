@@ -149,6 +149,14 @@ void Pipeline::on_frame(const core::RawFrame& frame) {
         tick(now_);
         return;
     }
+    // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Other packets
+    // mostly hit warm entries, and there the prefetch's extra hashing would be pure cost.
+    if (pkt_.kind == PacketKind::Tcp &&
+        (pkt_.tcp_flags & (core::tcp_flags::kSyn | core::tcp_flags::kAck)) ==
+            core::tcp_flags::kSyn) {
+        flows_.prefetch(pkt_);
+        detector_.prefetch(pkt_, flows_.next_victim());
+    }
     if (duplicates_.seen(pkt_)) {
         stats_.add(duplicates_series_);
         return;

@@ -70,6 +70,27 @@ class LruTable {
         return &slots_[idx].value;
     }
 
+    /// Starts loading the cache line a lookup of `key` reads first, for a caller that knows the
+    /// key a little before it looks: a flood's misses then overlap instead of queueing. Reads
+    /// nothing that inserts or erases change, so it may run beside them.
+    void prefetch(const Key& key) const noexcept { __builtin_prefetch(&tags_[hash(key) & mask_]); }
+    /// In a full table, starts loading what the next insert's eviction reads: the evicted
+    /// entry's index cells, and the entry after it in the LRU list, for the insert after. (Where
+    /// that entry is, is in the first one's slot, so one insert ahead is the earliest it can be
+    /// known; the evicted entry's own slot was loaded by the call before.)
+    void prefetch_evictions() const noexcept {
+        if (size_ < capacity_ || free_ != kNone || tail_ == kNone) {
+            return;
+        }
+        const Slot& victim = slots_[tail_];
+        __builtin_prefetch(&index_[victim.hash & mask_]);
+        __builtin_prefetch(&tags_[victim.hash & mask_]);
+        prefetch_slot(tail_);
+        if (victim.prev != kNone) {
+            prefetch_slot(victim.prev);
+        }
+    }
+
     /// Inserts a default-constructed value for a key that is not present. When the table is full
     /// the least recently used entry is passed to `on_evict` and then replaced.
     /// Returns the new value; pointers from earlier calls may be invalidated.
@@ -189,6 +210,12 @@ class LruTable {
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 33U;
         return h;
+    }
+    void prefetch_slot(std::uint32_t idx) const noexcept {
+        const auto* p = reinterpret_cast<const char*>(&slots_[idx]);  // NOLINT: cache lines
+        for (std::size_t line = 0; line < sizeof(Slot); line += 64) {
+            __builtin_prefetch(p + line);  // NOLINT: pointer arithmetic over one slot
+        }
     }
     std::uint32_t lookup(const Key& key, std::uint64_t h) const noexcept {
         const auto bits = static_cast<std::uint32_t>(h);

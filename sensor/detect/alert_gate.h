@@ -60,6 +60,11 @@ class AlertGate {
     /// True when the alert should be written; counts it either way.
     bool admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
                core::Timestamp ts);
+    /// Starts loading what admit() of `key` from `source` reads first (see LruTable::prefetch).
+    void prefetch(const SuppressKey& key, const core::IpAddr& source) const noexcept {
+        last_.prefetch(key);
+        alerted_.prefetch(source);
+    }
     /// When `now` starts a new minute (or `final` ends the run) and the minute that closes
     /// overflowed the budget, its summary.
     std::optional<FloodSummary> roll(core::Timestamp now, bool final = false);

@@ -62,6 +62,11 @@ core::SeriesId AttemptTracker::series(core::ServiceId s, AttemptState outcome) {
     return slot;
 }
 
+SuppressKey AttemptTracker::alert_key(const core::Flow& flow, AttemptState outcome) noexcept {
+    return {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
+            static_cast<std::uint8_t>(outcome)};
+}
+
 void AttemptTracker::start(core::Flow& flow, core::Timestamp ts) {
     flow.attempt = AttemptState::Pending;
     flow.attempt_ts = ts;
@@ -71,10 +76,10 @@ void AttemptTracker::start(core::Flow& flow, core::Timestamp ts) {
     // queue by limits.flows at O(1) amortised.
     if (pending_.size() >= 2 * static_cast<std::size_t>(config_->limits.flows)) {
         pending_.remove_if([](const Pending& p) {
-            return p.flow->id != p.id || p.flow->attempt != AttemptState::Pending;
+            return p.flow->generation != p.generation || p.flow->attempt != AttemptState::Pending;
         });
     }
-    pending_.push_back({ts + config_->alerts.attempt_timeout, &flow, flow.id});
+    pending_.push_back({ts + config_->alerts.attempt_timeout, &flow, flow.generation});
 }
 
 void AttemptTracker::on_answer(core::Flow& flow, const core::DecodedPacket& pkt) {
@@ -105,13 +110,20 @@ void AttemptTracker::on_flow_end(core::Flow& flow, core::Timestamp now) {
         // Dropped before its timeout (table full, port reuse): nothing answered it in time.
         settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
     }
+    // Under a flood the flow table evicts flows in the order their attempts began, so the
+    // ending flow's entry is usually the oldest one: dropping it here keeps the queue near the
+    // live flows' count, without the sweep in start() that visits every queued flow.
+    if (!pending_.empty() && pending_.front().flow == &flow &&
+        pending_.front().generation == flow.generation) {
+        pending_.pop_front();
+    }
 }
 
 void AttemptTracker::settle_pending(bool everything, core::Timestamp now) {
     while (!pending_.empty() && (everything || pending_.front().deadline <= now)) {
         const Pending p = pending_.front();
         pending_.pop_front();
-        if (p.flow->id == p.id && p.flow->attempt == AttemptState::Pending) {
+        if (p.flow->generation == p.generation && p.flow->attempt == AttemptState::Pending) {
             // Timed out at its deadline, or (end of run) unanswered as of now.
             settle(*p.flow, AttemptState::Unanswered, everything ? now : p.deadline);
         }
@@ -130,10 +142,7 @@ void AttemptTracker::settle(core::Flow& flow, AttemptState outcome, core::Timest
     }
     exposure_.note_attempt(flow);
     alerts_.alert(
-        &flow, sid::kInboundAttempt,
-        {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
-         static_cast<std::uint8_t>(outcome)},
-        flow.client,
+        &flow, sid::kInboundAttempt, alert_key(flow, outcome), flow.client,
         [&] {
             core::Object details{{"outcome", outcome_name(outcome)},
                                  {"service", alerts_.label(flow)},

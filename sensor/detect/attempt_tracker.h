@@ -47,11 +47,14 @@ class AttemptTracker {
     /// End of run: settles every pending attempt as unanswered as of `now`.
     void settle_all(core::Timestamp now) { settle_pending(true, now); }
 
+    /// The alert gate's key for the settled attempt of `flow`.
+    static SuppressKey alert_key(const core::Flow& flow, core::AttemptState outcome) noexcept;
+
   private:
     struct Pending {
         core::Timestamp deadline;
-        core::Flow* flow = nullptr;  // FlowTable keeps flow addresses stable; id guards reuse
-        std::uint64_t id = 0;
+        core::Flow* flow = nullptr;    // FlowTable keeps flow addresses stable
+        std::uint32_t generation = 0;  // the flow's, which guards against the slot's reuse
     };
     void settle_pending(bool everything, core::Timestamp now);
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);

@@ -98,6 +98,17 @@ void Detector::advance(Timestamp now) {
     next_shared_due_ = std::min(next_budget_minute, shared_->next_minute);
 }
 
+void Detector::prefetch(const core::DecodedPacket& pkt, const Flow* victim) const noexcept {
+    if (pkt.ip_proto == core::ip_proto::kTcp &&
+        (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn) {
+        scans_.prefetch(pkt.src);
+    }
+    if (victim != nullptr && victim->attempt == core::AttemptState::Pending) {
+        shared_->gate.prefetch(AttemptTracker::alert_key(*victim, core::AttemptState::Unanswered),
+                               victim->client);
+    }
+}
+
 void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::DecodedPacket& pkt) {
     if (flow.service == ServiceId::None) {
         return;

@@ -73,6 +73,11 @@ class Detector {
 
     /// Runs timers up to `now`: attempt timeouts, the alert-budget minute, exposure expiry.
     void advance(core::Timestamp now);
+    /// Starts loading the shared tables that `pkt` (if it opens a flow) and the eviction of
+    /// `victim` (the flow the next new flow pushes out, or nullptr) will read. Under a SYN
+    /// flood each is a cache miss, and issued together they overlap. Reads only what never
+    /// changes after start, so it takes no lock.
+    void prefetch(const core::DecodedPacket& pkt, const core::Flow* victim) const noexcept;
     /// A TCP or UDP packet of `flow`, after the app layer has seen it.
     void on_packet(core::Flow& flow, core::Direction dir, bool created,
                    const core::DecodedPacket& pkt);

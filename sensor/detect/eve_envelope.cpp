@@ -7,7 +7,7 @@ core::EveEvent EveEnvelope::of(const core::Flow& flow, core::Timestamp ts,
                                std::string_view event_type) const {
     core::EveEvent e;
     e.ts = ts;
-    e.flow_id = flow.id;
+    e.flow_id = core::flow_id(flow);
     if (flow.iface < inputs_.size()) {
         const auto& in = inputs_[flow.iface];
         (in.pcap_filename.empty() ? e.in_iface : e.pcap_filename) =

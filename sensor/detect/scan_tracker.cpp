@@ -15,12 +15,6 @@ ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsCon
     first_.resize(std::bit_ceil(std::max<std::size_t>(16, limits.clients)));
 }
 
-ScanTracker::FirstSight& ScanTracker::first_sight(const core::IpAddr& source) noexcept {
-    // Seeded like the LRU tables, so that chosen sources cannot aim at one slot.
-    const auto h = core::hash_finish(core::hash_addr(0x5ca9, source));
-    return first_[h & (first_.size() - 1)];
-}
-
 namespace {
 /// Refreshes `key` in a window list, dropping entries older than the window; keeps at most
 /// `cap` entries (the oldest go first). Returns the number of entries inside the window.

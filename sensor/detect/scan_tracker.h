@@ -39,6 +39,12 @@ class ScanTracker {
     ScanVerdict record(const core::IpAddr& source, const core::IpAddr& host, std::uint16_t port,
                        core::Timestamp ts);
 
+    /// Starts loading what record() of `source` reads first (see LruTable::prefetch).
+    void prefetch(const core::IpAddr& source) const noexcept {
+        sources_.prefetch(source);
+        __builtin_prefetch(&first_[first_index(source)]);
+    }
+
   private:
     struct PortSeen {
         std::uint16_t port = 0;
@@ -119,7 +125,13 @@ class ScanTracker {
         std::uint16_t port = 0;
         core::Timestamp ts;
     };
-    FirstSight& first_sight(const core::IpAddr& source) noexcept;
+    FirstSight& first_sight(const core::IpAddr& source) noexcept {
+        return first_[first_index(source)];
+    }
+    [[nodiscard]] std::size_t first_index(const core::IpAddr& source) const noexcept {
+        // Seeded like the LRU tables, so that chosen sources cannot aim at one slot.
+        return core::hash_finish(core::hash_addr(0x5ca9, source)) & (first_.size() - 1);
+    }
 
     core::ScanConfig scan_;
     std::vector<FirstSight> first_;  // a power of two in size, >= limits.clients

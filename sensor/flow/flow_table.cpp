@@ -2,7 +2,6 @@
 #include "flow_table.h"
 
 #include <algorithm>
-#include <array>
 #include <tuple>
 
 namespace printwatch::flow {
@@ -45,38 +44,6 @@ core::FlowKey FlowTable::KeyOfFlow::operator()(const core::Flow& f) const noexce
     return make_key(f.client, f.client_port, f.server, f.server_port, f.proto, f.key_vlan);
 }
 
-namespace {
-/// A flow id as Suricata means it: unique across runs and sensors, so SIEMs never link two
-/// flows, yet the same for the same replay (golden output stays byte-identical). It hashes
-/// the flow's tuple, its first packet's time in microseconds and the sensor's salt. Kept to
-/// 53 bits, so JavaScript tools (EveBox, Kibana) read it exactly; never 0 ("no flow").
-std::uint64_t flow_id(const core::DecodedPacket& pkt, bool from_client, std::uint64_t salt) {
-    std::array<std::uint8_t, 16 + 16 + 2 + 2 + 1 + 8> buf{};
-    const auto& client = from_client ? pkt.src : pkt.dst;
-    const auto& server = from_client ? pkt.dst : pkt.src;
-    std::copy(client.bytes.begin(), client.bytes.end(), buf.begin());
-    std::copy(server.bytes.begin(), server.bytes.end(), buf.begin() + 16);
-    const std::uint16_t cport = from_client ? pkt.sport : pkt.dport;
-    const std::uint16_t sport = from_client ? pkt.dport : pkt.sport;
-    buf[32] = static_cast<std::uint8_t>(cport >> 8);
-    buf[33] = static_cast<std::uint8_t>(cport);
-    buf[34] = static_cast<std::uint8_t>(sport >> 8);
-    buf[35] = static_cast<std::uint8_t>(sport);
-    buf[36] = pkt.ip_proto;
-    const auto us = static_cast<std::uint64_t>(pkt.ts.usec);
-    for (std::size_t i = 0; i < 8; ++i) {
-        buf.at(37 + i) = static_cast<std::uint8_t>(us >> (8 * i));
-    }
-    std::uint64_t h = core::fnv1a_bytes(buf.data(), buf.size(), salt ^ client.family);
-    // splitmix64's finaliser: FNV-1a alone leaves the high bits weak.
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    h &= (std::uint64_t{1} << 53) - 1;
-    return h != 0 ? h : 1;
-}
-}  // namespace
-
 FlowTable::FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
                      FlowEndHandler& handler, std::uint64_t hash_seed)
     : table_(limits.flows, hash_seed),
@@ -102,7 +69,8 @@ Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool
         stats_.add(evictions_);
         handler_.on_flow_end(victim, EndReason::Evicted, now_);
     });
-    f.id = flow_id(pkt, from_client, flow_id_salt_);
+    f.id_salt = flow_id_salt_;
+    f.generation = ++created_;
     f.proto = pkt.ip_proto;
     f.client = from_client ? pkt.src : pkt.dst;
     f.server = from_client ? pkt.dst : pkt.src;
@@ -191,6 +159,11 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_servi
     obs.dir = sent_by_client(*obs.flow, pkt) ? Direction::ToServer : Direction::ToClient;
     update_transport(*obs.flow, pkt, obs.dir);
     return obs;
+}
+
+void FlowTable::prefetch(const core::DecodedPacket& pkt) const noexcept {
+    table_.prefetch(make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt)));
+    table_.prefetch_evictions();
 }
 
 core::Flow* FlowTable::find_quoted(const core::DecodedPacket& pkt) {

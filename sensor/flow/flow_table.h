@@ -46,6 +46,15 @@ class FlowTable {
     /// orients flows picked up mid-stream (no SYN seen).
     Observation observe(const core::DecodedPacket& pkt, bool dst_is_service);
 
+    /// Starts loading what observe() of `pkt` will read: its flow's index cell and, in a full
+    /// table, the flows the next inserts evict. Called as soon as a packet is decoded.
+    void prefetch(const core::DecodedPacket& pkt) const noexcept;
+    /// The flow the next new flow evicts (the table is full), or nullptr. Its slot was
+    /// prefetched one packet earlier, so reading it is cheap.
+    [[nodiscard]] const core::Flow* next_victim() noexcept {
+        return table_.size() == table_.capacity() ? table_.oldest() : nullptr;
+    }
+
     /// The flow an ICMP error refers to (the quoted datagram's tuple), if we track it.
     core::Flow* find_quoted(const core::DecodedPacket& pkt);
 
@@ -80,6 +89,7 @@ class FlowTable {
     core::SeriesId active_;
     std::size_t reported_active_ = 0;  // this table's share of printwatch_flows_active
     std::uint64_t flow_id_salt_ = 0;
+    std::uint32_t created_ = 0;  // flows made, for Flow::generation
     core::Timestamp now_;
 };
 
