@@ -32,6 +32,8 @@ struct FlowKeyHash {
 };
 
 enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };
+/// What refused an attempt: a TCP reset, or an ICMP unreachable.
+enum class RefusedBy : std::uint8_t { None, Rst, Icmp };
 
 /// One inbound attempt once its outcome is known, for observers that keep their own view of
 /// the run (the end-of-run summary and report). `outcome` is Accepted, Refused or Unanswered.
@@ -91,12 +93,12 @@ struct Flow {
     // Detection bookkeeping (detect/)
     ServiceId service = ServiceId::None;
     AttemptState attempt = AttemptState::None;
-    std::string_view refused_by;  // "rst" or "icmp" once refused
+    RefusedBy refused_by = RefusedBy::None;  // a byte, not a name: a flow slot is a flood's cost
+    bool app_rejected = false;  // its content matched no dissector: never probed again (flow/)
     Timestamp attempt_ts;
 
     // Application layer (flow/), allocated only for flows on printer ports or probed content
     std::unique_ptr<FlowAppSlot> app;
-    bool app_rejected = false;   // its content matched no dissector: never probed again
     std::string_view app_proto;  // static literal once a dissector is confirmed
 };
 

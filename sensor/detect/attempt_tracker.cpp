@@ -91,7 +91,7 @@ void AttemptTracker::on_answer(core::Flow& flow, const core::DecodedPacket& pkt)
     if (!tcp || (pkt.tcp_flags & synack) == synack) {  // a SYN-ACK, or any datagram back
         settle(flow, AttemptState::Accepted, pkt.ts);
     } else if ((pkt.tcp_flags & tf::kRst) != 0) {
-        flow.refused_by = "rst";
+        flow.refused_by = core::RefusedBy::Rst;
         settle(flow, AttemptState::Refused, pkt.ts);
     }
 }
@@ -100,7 +100,7 @@ void AttemptTracker::on_icmp_unreachable(core::Flow& flow, const core::DecodedPa
     // Only an error about the client's datagram refuses the client's attempt.
     if (flow.attempt == AttemptState::Pending && pkt.quoted.src == flow.client &&
         pkt.quoted.sport == flow.client_port) {
-        flow.refused_by = "icmp";
+        flow.refused_by = core::RefusedBy::Icmp;
         settle(flow, AttemptState::Refused, pkt.ts);
     }
 }
@@ -148,7 +148,8 @@ void AttemptTracker::settle(core::Flow& flow, AttemptState outcome, core::Timest
                                  {"service", alerts_.label(flow)},
                                  {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
             if (outcome == AttemptState::Refused) {
-                details.emplace_back("refused_by", std::string(flow.refused_by));
+                details.emplace_back("refused_by",
+                                     flow.refused_by == core::RefusedBy::Icmp ? "icmp" : "rst");
             }
             if (const auto* p = inventory_.printer(flow.server); p != nullptr && !p->name.empty()) {
                 details.emplace_back("printer", p->name);
