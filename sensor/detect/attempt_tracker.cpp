@@ -110,6 +110,10 @@ void AttemptTracker::on_flow_end(core::Flow& flow, core::Timestamp now) {
         // Dropped before its timeout (table full, port reuse): nothing answered it in time.
         settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
     }
+    forget(flow);
+}
+
+void AttemptTracker::forget(const core::Flow& flow) noexcept {
     // Under a flood the flow table evicts flows in the order their attempts began, so the
     // ending flow's entry is usually the oldest one: dropping it here keeps the queue near the
     // live flows' count, without the sweep in start() that visits every queued flow.
