@@ -20,6 +20,11 @@ constexpr std::uint64_t kMaxControlFile = 16384;
 constexpr std::size_t kMaxOperands = 32;
 constexpr std::size_t kMaxValue = 256;
 
+/// A name or word character of RFC 1179's lines: printable ASCII, not a blank.
+bool printable(char c) noexcept;
+/// A value as records keep it: at most kMaxValue bytes.
+std::string capped(std::string_view s);
+
 /// RFC 1179 §5: the first octet of the line a client opens the connection with.
 enum class DaemonCode : std::uint8_t {
     PrintWaiting = 1,  // 01 queue LF
