@@ -110,7 +110,6 @@ void AttemptTracker::on_flow_end(core::Flow& flow, core::Timestamp now) {
         // Dropped before its timeout (table full, port reuse): nothing answered it in time.
         settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
     }
-    forget(flow);
 }
 
 void AttemptTracker::forget(const core::Flow& flow) noexcept {

@@ -37,7 +37,8 @@ class AttemptTracker {
     void on_icmp_unreachable(core::Flow& flow, const core::DecodedPacket& pkt);
     /// The flow's state is about to be dropped: a pending attempt ends unanswered.
     void on_flow_end(core::Flow& flow, core::Timestamp now);
-    /// The flow's state is about to be dropped, and its attempt (if any) is settled.
+    /// The flow's state is about to be dropped, after on_flow_end() for a pending attempt: its
+    /// queue entry goes now if it is the oldest (any other waits for its deadline or the sweep).
     void forget(const core::Flow& flow) noexcept;
 
     /// Whether an attempt's timeout has passed by `now` (checked per packet, without a lock).

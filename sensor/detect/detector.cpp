@@ -186,9 +186,8 @@ void Detector::on_flow_end(Flow& flow, Timestamp now) {
     if (flow.attempt == core::AttemptState::Pending) {
         const auto lock = lock_shared();
         attempts_.on_flow_end(flow, now);
-    } else if (flow.attempt != core::AttemptState::None) {
-        attempts_.forget(flow);  // this worker's queue only: no lock
     }
+    attempts_.forget(flow);  // this worker's queue only: no lock
 }
 
 void Detector::finish(Timestamp now, bool last_worker) {
