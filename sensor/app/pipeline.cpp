@@ -151,9 +151,7 @@ void Pipeline::on_frame(const core::RawFrame& frame) {
     }
     // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Other packets
     // mostly hit warm entries, and there the prefetch's extra hashing would be pure cost.
-    if (pkt_.kind == PacketKind::Tcp &&
-        (pkt_.tcp_flags & (core::tcp_flags::kSyn | core::tcp_flags::kAck)) ==
-            core::tcp_flags::kSyn) {
+    if (core::is_syn_only(pkt_)) {
         flows_.prefetch(pkt_);
         detector_.prefetch(pkt_, flows_.next_victim());
     }

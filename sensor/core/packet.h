@@ -85,4 +85,10 @@ struct DecodedPacket {
     bool payload_truncated = false;
 };
 
+/// A TCP SYN without ACK: a connection's first packet, and what a SYN flood is made of.
+constexpr bool is_syn_only(const DecodedPacket& p) noexcept {
+    return p.ip_proto == ip_proto::kTcp &&
+           (p.tcp_flags & (tcp_flags::kSyn | tcp_flags::kAck)) == tcp_flags::kSyn;
+}
+
 }  // namespace printwatch::core

@@ -99,8 +99,7 @@ void Detector::advance(Timestamp now) {
 }
 
 void Detector::prefetch(const core::DecodedPacket& pkt, const Flow* victim) const noexcept {
-    if (pkt.ip_proto == core::ip_proto::kTcp &&
-        (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn) {
+    if (core::is_syn_only(pkt)) {
         scans_.prefetch(pkt.src);
     }
     if (victim != nullptr && victim->attempt == core::AttemptState::Pending) {
@@ -131,8 +130,7 @@ void Detector::on_packet(Flow& flow, Direction dir, bool created, const core::De
 
 void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& pkt) {
     const bool tcp = flow.proto == core::ip_proto::kTcp;
-    const bool syn_only = tcp && (pkt.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
-    if ((tcp && !syn_only) || dir != Direction::ToServer) {
+    if ((tcp && !core::is_syn_only(pkt)) || dir != Direction::ToServer) {
         return;  // ACK/FIN/RST probes and mid-stream pickups are not attempts (docs/spec.md §4)
     }
     const bool client_inside = config_->in_home_net(flow.client);

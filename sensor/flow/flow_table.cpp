@@ -89,9 +89,6 @@ Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool
 }
 
 namespace {
-bool is_syn_only(const core::DecodedPacket& p) noexcept {
-    return p.ip_proto == core::ip_proto::kTcp && (p.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
-}
 bool is_syn_ack(const core::DecodedPacket& p) noexcept {
     return p.ip_proto == core::ip_proto::kTcp &&
            (p.tcp_flags & (tf::kSyn | tf::kAck)) == (tf::kSyn | tf::kAck);
@@ -109,8 +106,8 @@ Flow* FlowTable::live_flow(const FlowKey& key, const core::DecodedPacket& pkt) {
     const bool idle = pkt.ts - f->last_seen > idle_timeout(*f);
     // A SYN with a new ISN on a known tuple is a new connection (port reuse); the same ISN
     // is a retransmission and stays the same attempt.
-    const bool reused =
-        is_syn_only(pkt) && (!sent_by_client(*f, pkt) || !f->syn_seen || f->client_isn != pkt.seq);
+    const bool reused = core::is_syn_only(pkt) &&
+                        (!sent_by_client(*f, pkt) || !f->syn_seen || f->client_isn != pkt.seq);
     if (!idle && !reused) {
         return f;
     }
@@ -128,7 +125,7 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
     if (pkt.ip_proto != core::ip_proto::kTcp) {
         return;
     }
-    if (is_syn_only(pkt) && from_client) {
+    if (core::is_syn_only(pkt) && from_client) {
         f.syn_seen = true;
         f.client_isn = pkt.seq;
     }
@@ -149,7 +146,7 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_servi
         // Orientation: a SYN's sender, a SYN-ACK's receiver, otherwise the side talking to a
         // service port (mid-stream pickup), otherwise the first sender.
         bool from_client = !is_syn_ack(pkt);
-        if (from_client && !is_syn_only(pkt) && !dst_is_service &&
+        if (from_client && !core::is_syn_only(pkt) && !dst_is_service &&
             pkt.ip_proto == core::ip_proto::kTcp) {
             from_client = pkt.dport < pkt.sport;
         }
