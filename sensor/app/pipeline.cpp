@@ -42,12 +42,11 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       options_(std::move(options)),
       services_(registry),
       ports_(services_, config.ports),
-      envelope_(inputs_, services_),
+      envelope_(inputs_, services_, options_.flow_id_salt),
       records_(sink, envelope_),
-      detector_(config, stats, sink, inputs_, ports_, services_, registry, options_.detection),
+      detector_(config, stats, sink, envelope_, ports_, services_, registry, options_.detection),
       flows_(config.limits, config.flow.vlan_tracking, stats, *this, options_.hash_seed),
       app_(registry, services_, config, options_.all_traffic, stats) {
-    flows_.set_flow_id_salt(options_.flow_id_salt);
     if (!options_.stats_deadline) {
         options_.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
     }

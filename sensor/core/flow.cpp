@@ -14,7 +14,7 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
         hash_finish(hash_word(hash_addr(hash_addr(0, k.lo), k.hi), rest)));
 }
 
-std::uint64_t flow_id(const Flow& flow) noexcept {
+std::uint64_t flow_id(const Flow& flow, std::uint64_t salt) noexcept {
     // The byte layout is the one earlier versions hashed, so that ids stay what they wrote.
     std::array<std::uint8_t, 16 + 16 + 2 + 2 + 1 + 8> buf{};
     std::copy(flow.client.bytes.begin(), flow.client.bytes.end(), buf.begin());
@@ -28,7 +28,7 @@ std::uint64_t flow_id(const Flow& flow) noexcept {
     for (std::size_t i = 0; i < 8; ++i) {
         buf.at(37 + i) = static_cast<std::uint8_t>(us >> (8 * i));
     }
-    std::uint64_t h = fnv1a_bytes(buf.data(), buf.size(), flow.id_salt ^ flow.client.family);
+    std::uint64_t h = fnv1a_bytes(buf.data(), buf.size(), salt ^ flow.client.family);
     // splitmix64's finaliser: FNV-1a alone leaves the high bits weak.
     h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
     h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;

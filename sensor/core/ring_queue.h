@@ -17,6 +17,7 @@ class RingQueue {
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     T& front() noexcept { return buf_[head_]; }
+    const T& front() const noexcept { return buf_[head_]; }
     void push_back(T value) {
         if (size_ == buf_.size()) {
             grow();

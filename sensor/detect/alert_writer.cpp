@@ -5,15 +5,10 @@
 
 namespace printwatch::detect {
 
-AlertWriter::AlertWriter(AlertGate& gate, core::EventSink& sink,
-                         const std::vector<core::InputName>& inputs,
+AlertWriter::AlertWriter(AlertGate& gate, core::EventSink& sink, const EveEnvelope& envelope,
                          const core::ServiceCatalog& services,
                          std::span<const core::DissectorInfo* const> dissectors)
-    : gate_(gate),
-      sink_(sink),
-      envelope_(inputs, services),
-      services_(services),
-      signatures_(dissectors) {
+    : gate_(gate), sink_(sink), envelope_(envelope), services_(services), signatures_(dissectors) {
     for (const auto& sig : signatures_.all()) {
         gate_.register_kind(sig.kind);
     }

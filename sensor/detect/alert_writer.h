@@ -23,8 +23,9 @@ namespace printwatch::detect {
 
 class AlertWriter {
   public:
-    /// All but `dissectors` outlive the writer; flows carry an index into `inputs`.
-    AlertWriter(AlertGate& gate, core::EventSink& sink, const std::vector<core::InputName>& inputs,
+    /// All but `dissectors` outlive the writer. `envelope` is the pipeline's, so that alerts
+    /// and protocol records of a flow carry the same envelope.
+    AlertWriter(AlertGate& gate, core::EventSink& sink, const EveEnvelope& envelope,
                 const core::ServiceCatalog& services,
                 std::span<const core::DissectorInfo* const> dissectors);
 
@@ -51,7 +52,7 @@ class AlertWriter {
 
     AlertGate& gate_;
     core::EventSink& sink_;
-    EveEnvelope envelope_;
+    const EveEnvelope& envelope_;
     const core::ServiceCatalog& services_;
     SignatureTable signatures_;
 };

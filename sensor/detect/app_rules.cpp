@@ -58,8 +58,9 @@ class Detector::FlowRules final : public core::RuleContext {
 void Detector::apply_app_rules(Flow& flow, const AppEvent& event) {
     // The flow's app_proto follows the language actually spoken (on 9100: PJL, PostScript or
     // PCL rather than "raw").
-    if (flow.app_proto == event.dissector && event.proto != event.dissector) {
-        flow.app_proto = event.proto;
+    if (flow.app != nullptr && flow.app->proto == event.dissector &&
+        event.proto != event.dissector) {
+        flow.app->proto = event.proto;
     }
     // A reply from a printer confirms it, and may carry its model.
     if (event.from_printer) {

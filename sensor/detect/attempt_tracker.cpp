@@ -67,19 +67,16 @@ SuppressKey AttemptTracker::alert_key(const core::Flow& flow, AttemptState outco
             static_cast<std::uint8_t>(outcome)};
 }
 
-void AttemptTracker::start(core::Flow& flow, core::Timestamp ts) {
+void AttemptTracker::start(core::Flow& flow) {
     flow.attempt = AttemptState::Pending;
-    flow.attempt_ts = ts;
     // An entry outlives its flow when the flow ends first (evicted under a flood, say): at
     // 500 k SYNs/s that is millions within attempt_timeout. Past twice the flow table, drop
     // the entries whose attempt is gone: at most one per live flow remains, so this bounds the
     // queue by limits.flows at O(1) amortised.
     if (pending_.size() >= 2 * static_cast<std::size_t>(config_->limits.flows)) {
-        pending_.remove_if([](const Pending& p) {
-            return p.flow->generation != p.generation || p.flow->attempt != AttemptState::Pending;
-        });
+        pending_.remove_if([](const Pending& p) { return !p.live(); });
     }
-    pending_.push_back({ts + config_->alerts.attempt_timeout, &flow, flow.generation});
+    pending_.push_back({&flow, flow.generation});
 }
 
 void AttemptTracker::on_answer(core::Flow& flow, const core::DecodedPacket& pkt) {
@@ -108,7 +105,7 @@ void AttemptTracker::on_icmp_unreachable(core::Flow& flow, const core::DecodedPa
 void AttemptTracker::on_flow_end(core::Flow& flow, core::Timestamp now) {
     if (flow.attempt == AttemptState::Pending) {
         // Dropped before its timeout (table full, port reuse): nothing answered it in time.
-        settle(flow, AttemptState::Unanswered, std::max(now, flow.attempt_ts));
+        settle(flow, AttemptState::Unanswered, std::max(now, flow.first_seen));
     }
 }
 
@@ -123,13 +120,19 @@ void AttemptTracker::forget(const core::Flow& flow) noexcept {
 }
 
 void AttemptTracker::settle_pending(bool everything, core::Timestamp now) {
-    while (!pending_.empty() && (everything || pending_.front().deadline <= now)) {
+    while (!pending_.empty()) {
         const Pending p = pending_.front();
-        pending_.pop_front();
-        if (p.flow->generation == p.generation && p.flow->attempt == AttemptState::Pending) {
-            // Timed out at its deadline, or (end of run) unanswered as of now.
-            settle(*p.flow, AttemptState::Unanswered, everything ? now : p.deadline);
+        if (!p.live()) {
+            pending_.pop_front();  // answered, or its flow ended and was settled then
+            continue;
         }
+        const core::Timestamp deadline = p.flow->first_seen + config_->alerts.attempt_timeout;
+        if (!everything && deadline > now) {
+            break;
+        }
+        pending_.pop_front();
+        // Timed out at its deadline, or (end of run) unanswered as of now.
+        settle(*p.flow, AttemptState::Unanswered, everything ? now : deadline);
     }
 }
 
@@ -141,7 +144,7 @@ void AttemptTracker::settle(core::Flow& flow, AttemptState outcome, core::Timest
         observer_->on_attempt(core::SettledAttempt{
             flow.client, flow.server,
             known != nullptr ? std::string_view(known->name) : std::string_view{}, flow.service,
-            services_.label(flow.service), outcome, flow.attempt_ts});
+            services_.label(flow.service), outcome, flow.first_seen});
     }
     exposure_.note_attempt(flow);
     alerts_.alert(
@@ -149,7 +152,7 @@ void AttemptTracker::settle(core::Flow& flow, AttemptState outcome, core::Timest
         [&] {
             core::Object details{{"outcome", outcome_name(outcome)},
                                  {"service", alerts_.label(flow)},
-                                 {"attempt_start", core::format_iso8601(flow.attempt_ts)}};
+                                 {"attempt_start", core::format_iso8601(flow.first_seen)}};
             if (outcome == AttemptState::Refused) {
                 details.emplace_back("refused_by",
                                      flow.refused_by == core::RefusedBy::Icmp ? "icmp" : "rst");

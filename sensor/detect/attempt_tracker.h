@@ -29,8 +29,9 @@ class AttemptTracker {
                    ExposureTracker& exposure, core::AttemptObserver* const& observer);
     void reconfigure(const core::SensorConfig& config) { config_ = &config; }
 
-    /// The opening packet of an inbound attempt of `flow`, at `ts`.
-    void start(core::Flow& flow, core::Timestamp ts);
+    /// The opening packet of `flow` is an inbound attempt. An attempt is always a flow's first
+    /// packet (docs/spec.md §4), so its start is the flow's `first_seen`.
+    void start(core::Flow& flow);
     /// A packet from the server side of `flow`: settles a pending attempt it answers.
     void on_answer(core::Flow& flow, const core::DecodedPacket& pkt);
     /// An ICMP/ICMPv6 unreachable that quotes a datagram of `flow`.
@@ -41,9 +42,14 @@ class AttemptTracker {
     /// queue entry goes now if it is the oldest (any other waits for its deadline or the sweep).
     void forget(const core::Flow& flow) noexcept;
 
-    /// Whether an attempt's timeout has passed by `now` (checked per packet, without a lock).
-    [[nodiscard]] bool due(core::Timestamp now) noexcept {
-        return !pending_.empty() && pending_.front().deadline <= now;
+    /// Whether an attempt's timeout has passed by `now`, or the oldest entry is done with
+    /// (checked per packet, without a lock; the oldest entry's flow is in cache).
+    [[nodiscard]] bool due(core::Timestamp now) const noexcept {
+        if (pending_.empty()) {
+            return false;
+        }
+        const Pending& p = pending_.front();
+        return !p.live() || p.flow->first_seen + config_->alerts.attempt_timeout <= now;
     }
     /// Settles as unanswered the pending attempts whose deadline is at or before `now`.
     void settle_due(core::Timestamp now) { settle_pending(false, now); }
@@ -54,10 +60,14 @@ class AttemptTracker {
     static SuppressKey alert_key(const core::Flow& flow, core::AttemptState outcome) noexcept;
 
   private:
+    /// No deadline of its own: it is the flow's first_seen plus alerts.attempt_timeout, and an
+    /// entry whose flow is gone has none. 16 bytes, and a flood queues one per flow.
     struct Pending {
-        core::Timestamp deadline;
         core::Flow* flow = nullptr;    // FlowTable keeps flow addresses stable
         std::uint32_t generation = 0;  // the flow's, which guards against the slot's reuse
+        [[nodiscard]] bool live() const noexcept {
+            return flow->generation == generation && flow->attempt == core::AttemptState::Pending;
+        }
     };
     void settle_pending(bool everything, core::Timestamp now);
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);

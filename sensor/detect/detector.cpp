@@ -24,7 +24,7 @@ DetectionState::DetectionState(const core::SensorConfig& config, core::Stats& st
       inventory(config, stats) {}
 
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-                   const std::vector<core::InputName>& inputs, const core::PortMap& ports,
+                   const EveEnvelope& envelope, const core::PortMap& ports,
                    const core::ServiceCatalog& services,
                    std::span<const core::DissectorInfo* const> dissectors,
                    std::shared_ptr<DetectionState> shared)
@@ -34,7 +34,7 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
       scans_(shared_->scans),
       inventory_(shared_->inventory),
       ports_(ports),
-      alerts_(shared_->gate, sink, inputs, services, dissectors),
+      alerts_(shared_->gate, sink, envelope, services, dissectors),
       printers_(config, inventory_, ports, services, alerts_),
       exposure_(stats, inventory_, printers_, alerts_),
       clients_(config, inventory_, alerts_),
@@ -136,7 +136,7 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
     const bool client_inside = config_->in_home_net(flow.client);
     const bool inbound = !client_inside && config_->in_home_net(flow.server);
     if (inbound) {
-        attempts_.start(flow, pkt.ts);
+        attempts_.start(flow);
     } else if (client_inside && clients_.admit(flow, pkt.ts)) {
         return;  // a CUPS/SANE host using 9100, 8611 and 8612 of a printer is not scanning
     }

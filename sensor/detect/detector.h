@@ -59,13 +59,13 @@ struct DetectionState {
 /// - the protocols' own rules (app_rules.cpp) and the dissector violation counters.
 class Detector {
   public:
-    /// `inputs` outlives the detector; flows carry an index into it.
+    /// `envelope` (the pipeline's, for every EVE record of a flow) outlives the detector.
     /// `ports` is the pipeline's port map, kept current on reload, and `services` the catalog
     /// it maps into; `dissectors` names every registered dissector, so violation counters are
     /// resolved once.
     /// `shared` is the sensor's cross-flow state; nullptr makes one of its own.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
-             const std::vector<core::InputName>& inputs, const core::PortMap& ports,
+             const EveEnvelope& envelope, const core::PortMap& ports,
              const core::ServiceCatalog& services,
              std::span<const core::DissectorInfo* const> dissectors,
              std::shared_ptr<DetectionState> shared = nullptr);

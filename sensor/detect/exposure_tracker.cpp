@@ -54,7 +54,7 @@ void ExposureTracker::note_attempt(const core::Flow& flow) {
         if (!p->last_attempt.valid()) {
             p->last_attempt = stats_.series(last_attempt_family_, {{"printer", p->label()}});
         }
-        stats_.set(p->last_attempt, core::to_seconds(flow.attempt_ts));
+        stats_.set(p->last_attempt, core::to_seconds(flow.first_seen));
     }
 }
 

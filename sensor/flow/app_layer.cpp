@@ -113,8 +113,8 @@ core::FlowAppSlot* AppLayer::attach(core::Flow& flow, Direction dir,
     if (tcp && flow.syn_seen) {
         fresh->streams[0].set_isn(flow.client_isn);
     }
+    fresh->proto = info->name;
     flow.app = std::move(fresh);
-    flow.app_proto = info->name;
     return flow.app.get();
 }
 

@@ -58,7 +58,7 @@ Duration FlowTable::idle_timeout(const Flow& f) noexcept {
     if (f.proto != core::ip_proto::kTcp) {
         return kUdpTimeout;
     }
-    if (f.rst_seen || (f.fin_seen[0] && f.fin_seen[1])) {
+    if (f.rst_seen || (f.fin_from_client && f.fin_from_server)) {
         return kTcpClosedTimeout;
     }
     return f.syn_ack_seen ? kTcpEstablishedTimeout : kTcpOpeningTimeout;
@@ -69,7 +69,6 @@ Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool
         stats_.add(evictions_);
         handler_.on_flow_end(victim, EndReason::Evicted, now_);
     });
-    f.id_salt = flow_id_salt_;
     f.generation = ++created_;
     f.proto = pkt.ip_proto;
     f.client = from_client ? pkt.src : pkt.dst;
@@ -117,11 +116,8 @@ Flow* FlowTable::live_flow(const FlowKey& key, const core::DecodedPacket& pkt) {
 }
 
 void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direction dir) {
-    const auto d = static_cast<std::size_t>(dir);
     const bool from_client = dir == Direction::ToServer;
     f.last_seen = pkt.ts;
-    f.packets.at(d) += 1;
-    f.bytes.at(d) += pkt.payload.size();
     if (pkt.ip_proto != core::ip_proto::kTcp) {
         return;
     }
@@ -131,8 +127,10 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
     }
     f.syn_ack_seen = f.syn_ack_seen || (is_syn_ack(pkt) && !from_client);
     f.rst_seen = f.rst_seen || (pkt.tcp_flags & tf::kRst) != 0;
-    if ((pkt.tcp_flags & tf::kFin) != 0) {
-        f.fin_seen.at(d) = true;
+    if ((pkt.tcp_flags & tf::kFin) != 0 && from_client) {
+        f.fin_from_client = true;
+    } else if ((pkt.tcp_flags & tf::kFin) != 0) {
+        f.fin_from_server = true;
     }
 }
 

@@ -37,10 +37,6 @@ class FlowTable {
     FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
               FlowEndHandler& handler, std::uint64_t hash_seed);
 
-    /// Mixed into every flow id: 0 in replay (ids then depend on the capture alone), the
-    /// sensor's identity live (so two sensors that see one flow give it two ids).
-    void set_flow_id_salt(std::uint64_t salt) noexcept { flow_id_salt_ = salt; }
-
     /// Finds or creates the flow of a TCP or UDP packet and updates its transport state.
     /// `server_port_hint` says whether the destination port is a known service port, which
     /// orients flows picked up mid-stream (no SYN seen).
@@ -88,8 +84,7 @@ class FlowTable {
     core::SeriesId evictions_;
     core::SeriesId active_;
     std::size_t reported_active_ = 0;  // this table's share of printwatch_flows_active
-    std::uint64_t flow_id_salt_ = 0;
-    std::uint32_t created_ = 0;  // flows made, for Flow::generation
+    std::uint32_t created_ = 0;        // flows made, for Flow::generation
     core::Timestamp now_;
 };
 

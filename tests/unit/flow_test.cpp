@@ -14,7 +14,7 @@ namespace {
 struct Recorder final : flow::FlowEndHandler {
     std::vector<std::pair<std::uint64_t, flow::EndReason>> ended;
     void on_flow_end(core::Flow& f, flow::EndReason r, core::Timestamp /*now*/) override {
-        ended.emplace_back(core::flow_id(f), r);
+        ended.emplace_back(core::flow_id(f, 0), r);
     }
 };
 core::DecodedPacket packet(const char* src, std::uint16_t sport, const char* dst,
@@ -80,14 +80,14 @@ TEST_CASE("A retransmitted SYN is the same flow; a new ISN is a new one", "[flow
     Recorder rec;
     flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
     auto a = t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, 0, 99), true);
-    const auto id = core::flow_id(*a.flow);
+    const auto id = core::flow_id(*a.flow, 0);
     auto b = t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, kSec, 99), true);
     CHECK_FALSE(b.created);
-    CHECK(core::flow_id(*b.flow) == id);
+    CHECK(core::flow_id(*b.flow, 0) == id);
     auto c =
         t.observe(packet("203.0.113.7", 40000, "10.1.0.54", 9100, 6, 0x02, 2 * kSec, 5000), true);
     CHECK(c.created);
-    CHECK(core::flow_id(*c.flow) != id);
+    CHECK(core::flow_id(*c.flow, 0) != id);
     REQUIRE(rec.ended.size() == 1);
     CHECK(rec.ended[0].second == flow::EndReason::Replaced);
 }
@@ -118,7 +118,7 @@ TEST_CASE("A full table evicts the least recently used flow and counts it", "[fl
     for (int i = 0; i < 20; ++i) {
         const std::string src = "203.0.113." + std::to_string(i + 1);
         const auto obs = t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i), true);
-        oldest = i == 0 ? core::flow_id(*obs.flow) : oldest;
+        oldest = i == 0 ? core::flow_id(*obs.flow, 0) : oldest;
     }
     CHECK(t.size() == 16);
     CHECK(rec.ended.size() == 4);
@@ -139,17 +139,17 @@ TEST_CASE("next_victim is the flow a new flow evicts, and only in a full table",
         const std::string src = "203.0.113." + std::to_string(i + 1);
         const auto pkt = packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i);
         t.prefetch(pkt);  // has no effect but on the caches
-        ids.push_back(core::flow_id(*t.observe(pkt, true).flow));
+        ids.push_back(core::flow_id(*t.observe(pkt, true).flow, 0));
     }
     for (int i = 4; i < 12; ++i) {
         const auto* victim = t.next_victim();
         REQUIRE(victim != nullptr);
-        const auto expected = core::flow_id(*victim);
+        const auto expected = core::flow_id(*victim, 0);
         CHECK(expected == ids.at(static_cast<std::size_t>(i - 4)));
         const std::string src = "198.51.100." + std::to_string(i + 1);
         const auto pkt = packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i);
         t.prefetch(pkt);
-        ids.push_back(core::flow_id(*t.observe(pkt, true).flow));
+        ids.push_back(core::flow_id(*t.observe(pkt, true).flow, 0));
         REQUIRE(!rec.ended.empty());
         CHECK(rec.ended.back().first == expected);
     }
@@ -160,9 +160,8 @@ TEST_CASE("Flow ids: the same for the same replay, different across sensors and 
         core::Stats stats;
         Recorder rec;
         flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
-        t.set_flow_id_salt(salt);
         return core::flow_id(
-            *t.observe(packet(src, 1000, "10.1.0.50", 9100, 6, 0x02, ts), true).flow);
+            *t.observe(packet(src, 1000, "10.1.0.50", 9100, 6, 0x02, ts), true).flow, salt);
     };
     const auto a = id_of(0, "203.0.113.1", 5);
     CHECK(a == id_of(0, "203.0.113.1", 5));   // a replay gives the same id
