@@ -126,13 +126,13 @@ void AttemptTracker::settle_pending(bool everything, core::Timestamp now) {
             pending_.pop_front();  // answered, or its flow ended and was settled then
             continue;
         }
-        const core::Timestamp deadline = p.flow->first_seen + config_->alerts.attempt_timeout;
-        if (!everything && deadline > now) {
+        const core::Timestamp due_at = deadline(p);
+        if (!everything && due_at > now) {
             break;
         }
         pending_.pop_front();
         // Timed out at its deadline, or (end of run) unanswered as of now.
-        settle(*p.flow, AttemptState::Unanswered, everything ? now : deadline);
+        settle(*p.flow, AttemptState::Unanswered, everything ? now : due_at);
     }
 }
 

@@ -49,7 +49,7 @@ class AttemptTracker {
             return false;
         }
         const Pending& p = pending_.front();
-        return !p.live() || p.flow->first_seen + config_->alerts.attempt_timeout <= now;
+        return !p.live() || deadline(p) <= now;
     }
     /// Settles as unanswered the pending attempts whose deadline is at or before `now`.
     void settle_due(core::Timestamp now) { settle_pending(false, now); }
@@ -69,6 +69,10 @@ class AttemptTracker {
             return flow->generation == generation && flow->attempt == core::AttemptState::Pending;
         }
     };
+    /// A live entry's deadline, from alerts.attempt_timeout as it is now.
+    [[nodiscard]] core::Timestamp deadline(const Pending& p) const noexcept {
+        return p.flow->first_seen + config_->alerts.attempt_timeout;
+    }
     void settle_pending(bool everything, core::Timestamp now);
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
     core::SeriesId series(core::ServiceId s, core::AttemptState outcome);

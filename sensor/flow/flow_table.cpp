@@ -127,10 +127,12 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
     }
     f.syn_ack_seen = f.syn_ack_seen || (is_syn_ack(pkt) && !from_client);
     f.rst_seen = f.rst_seen || (pkt.tcp_flags & tf::kRst) != 0;
-    if ((pkt.tcp_flags & tf::kFin) != 0 && from_client) {
-        f.fin_from_client = true;
-    } else if ((pkt.tcp_flags & tf::kFin) != 0) {
-        f.fin_from_server = true;
+    if ((pkt.tcp_flags & tf::kFin) != 0) {
+        if (from_client) {
+            f.fin_from_client = true;
+        } else {
+            f.fin_from_server = true;
+        }
     }
 }
 
