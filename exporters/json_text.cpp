@@ -65,6 +65,14 @@ void escape_ascii(std::string& out, unsigned char c, bool json, std::string_view
     }
 }
 
+/// A byte escape_ascii() would copy as it is.
+bool is_plain(unsigned char c, bool json, std::string_view extra) noexcept {
+    if (c < 0x20 || c >= 0x7f || c == '\\') {
+        return false;
+    }
+    return json ? c != '"' : extra.find(static_cast<char>(c)) == std::string_view::npos;
+}
+
 /// U+0085 (NEL), U+2028 and U+2029 end lines for JavaScript and many log splitters, although
 /// JSON allows them raw: they are written as \u escapes, like the C0 controls.
 std::string_view line_separator(std::string_view seq) noexcept {
@@ -91,6 +99,17 @@ void escape_into(std::string& out, std::string_view s, std::size_t cap, bool jso
         s = s.substr(0, cap);
     }
     for (std::size_t i = 0; i < s.size();) {
+        // Printable ASCII that needs no escape is most of every record: copied as one run
+        // (escaping byte by byte was 6 % of a default-filter replay).
+        std::size_t plain = i;
+        while (plain < s.size() && is_plain(static_cast<unsigned char>(s[plain]), json, extra)) {
+            ++plain;
+        }
+        if (plain > i) {
+            out.append(s.substr(i, plain - i));
+            i = plain;
+            continue;
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
             const std::size_t n = utf8_sequence(s, i);
