@@ -273,18 +273,30 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
         auto& src = sources[i];
         core::RawFrame frame;
         std::uint64_t n = 0;
+        // Packets the filter rejected, counted in one add per run of them: an atomic add for
+        // each was 5 % of a default-filter replay. Flushed before the next packet is processed
+        // (stats events see every packet before it) and every 4096, for /metrics mid-replay.
+        std::uint64_t filtered = 0;
+        const auto flush_filtered = [&] {
+            if (filtered != 0) {
+                pipeline.on_filtered(frame.iface, filtered);
+                filtered = 0;
+            }
+        };
         for (;;) {
             const auto st = src.next(frame);
             if (st == capture::ReadStatus::Packet || st == capture::ReadStatus::Filtered) {
                 if (st == capture::ReadStatus::Packet) {
+                    flush_filtered();
                     pipeline.on_frame(frame);
-                } else {
-                    pipeline.on_filtered(frame);
+                } else if (++filtered == 4096) {
+                    flush_filtered();
                 }
                 ++n;
                 progress.tick(src, o.read_files[i], n);
                 continue;
             }
+            flush_filtered();
             if (st == capture::ReadStatus::Error && g_stop != 0) {
                 // SIGTERM interrupted the read (stdin, a pipe): a stop, not a damaged file.
                 spdlog::info("-r {}: stopped by signal after {} packets", o.read_files[i], n);

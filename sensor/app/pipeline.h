@@ -70,8 +70,9 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     /// goes into events instead of in_iface.
     std::uint16_t add_interface(const std::string& name, const std::string& pcap_filename = {});
     void on_frame(const core::RawFrame& frame);
-    /// A packet the capture filter rejected: counted as read, not decoded.
-    void on_filtered(const core::RawFrame& frame);
+    /// `count` packets of interface `iface` that the capture filter rejected: counted as
+    /// read, not decoded.
+    void on_filtered(std::uint16_t iface, std::uint64_t count);
     /// Advances packet time without a packet (live capture when the wire is quiet).
     void tick(core::Timestamp now);
     /// Ends every flow, settles pending attempts, writes the final stats record. Workers end
