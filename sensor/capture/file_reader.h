@@ -12,6 +12,7 @@
 // ("truncated ...", "unknown file format"), so messages stay the same for the operator.
 #pragma once
 
+#include "capture/mapped_pager.h"
 #include "core/packet.h"
 
 #include <cstddef>
@@ -81,6 +82,9 @@ class CaptureFileReader {
     std::size_t size_ = 0;  // mapping: the file's size; stream: the bytes in the window
     std::size_t pos_ = 0;
     std::size_t released_ = 0;  // mapping: pages before this were handed back (page-aligned)
+    std::size_t streamed_ = 0;  // mapping: bytes before this were prefetched
+    // A large mapping's page work, on a thread of its own; without it next() releases pages.
+    std::unique_ptr<MappedPager> pager_;
     bool mapped_ = false;
     int fd_ = -1;
     bool own_fd_ = false;

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "mapped_pager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace printwatch::capture {
+
+namespace {
+constexpr std::size_t kCacheLine = 64;
+}  // namespace
+
+MappedPager::MappedPager(const std::uint8_t* base, std::size_t size)
+    : base_(base), size_(size), page_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))) {
+    thread_ = std::thread([this] { run(); });
+}
+
+MappedPager::~MappedPager() {
+    {
+        const std::lock_guard lock(mutex_);
+        stop_.store(true, std::memory_order_relaxed);
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+void MappedPager::load(std::size_t from, std::size_t to) noexcept {
+    // Best effort: before Linux 5.14 this says EINVAL, and the reader's faults map the pages.
+    ::madvise(const_cast<std::uint8_t*>(base_ + from), to - from,  // NOLINT: void*, offsets
+              MADV_POPULATE_READ);
+    const volatile std::uint8_t* p = base_;
+    std::uint8_t sink = 0;
+    for (std::size_t at = from; at < to; at += kCacheLine) {
+        sink ^= p[at];  // NOLINT(*-pointer-arithmetic): at < size_
+    }
+    static_cast<void>(sink);
+}
+
+void MappedPager::run() {
+    std::size_t loaded = 0;    // mapped and touched before this
+    std::size_t released = 0;  // handed back before this (page-aligned)
+    for (;;) {
+        const std::size_t pos = consumed_.load(std::memory_order_acquire);
+        bool worked = false;
+        if (const std::size_t upto = pos / page_ * page_; upto - released >= kStep) {
+            ::madvise(const_cast<std::uint8_t*>(base_ + released),  // NOLINT: void*, offsets
+                      upto - released, MADV_DONTNEED);
+            released = upto;
+            worked = true;
+        }
+        // From where the reader is, if it overtook the pager: pages behind it are of no use.
+        loaded = std::max(loaded, released);
+        if (const std::size_t want = std::min(size_, pos + kAhead); loaded < want) {
+            const std::size_t to = std::min(size_, loaded + kStep);
+            load(loaded, to);
+            loaded = to;
+            worked = true;
+        }
+        if (worked) {
+            continue;
+        }
+        std::unique_lock lock(mutex_);
+        if (stop_.load(std::memory_order_relaxed)) {
+            return;
+        }
+        // The reader signals every kStep of progress; the timeout covers a signal sent between
+        // the check above and this wait.
+        wake_.wait_for(lock, std::chrono::milliseconds(1));
+    }
+}
+
+}  // namespace printwatch::capture
