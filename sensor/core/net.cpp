@@ -61,14 +61,15 @@ std::string IpAddr::to_string() const {
         // Written here: glibc's inet_ntop formats IPv4 with sprintf, which was 4 % of a
         // default-filter replay (two addresses in every EVE record).
         std::array<char, 16> buf{};
-        char* p = buf.data();
+        std::size_t n = 0;
         for (std::size_t i = 0; i < 4; ++i) {
             if (i > 0) {
-                *p++ = '.';  // NOLINT(*-pointer-arithmetic): 15 characters at most
+                buf.at(n++) = '.';
             }
-            p = std::to_chars(p, buf.data() + buf.size(), bytes.at(i)).ptr;
+            const auto r = std::to_chars(buf.data() + n, buf.data() + buf.size(), bytes.at(i));
+            n = static_cast<std::size_t>(r.ptr - buf.data());
         }
-        return {buf.data(), p};
+        return {buf.data(), n};
     }
     std::array<char, INET6_ADDRSTRLEN> buf{};
     const int af = family == 4 ? AF_INET : AF_INET6;
