@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "file_reader.h"
 
+#include "core/prefetch.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -325,14 +326,14 @@ CaptureFileReader::Status CaptureFileReader::next_pcap(FileRecord& out) {
         // processed: records are of any length, so no hardware prefetcher guesses where the
         // next one starts, and its first touch was the largest cost of a filtered replay.
         const auto next = bytes().subspan(pos_, kPrefetchedBytes);
-        __builtin_prefetch(next.data());
-        __builtin_prefetch(&next.back());
+        core::prefetch(next.data());
+        core::prefetch(&next.back());
         // And every cache line up to kStreamedAhead bytes further on: one record ahead is
         // too close when a filtered record takes less time than a memory load (measured: 5 to
         // 10 % of a default-filter replay; 2, 8 and 32 KiB were tried, 8 was best).
         const std::size_t want = std::min(size_, pos_ + kStreamedAhead);
         for (; streamed_ < want; streamed_ += kCacheLine) {
-            __builtin_prefetch(&bytes()[streamed_]);
+            core::prefetch(&bytes()[streamed_]);
         }
     }
     return Status::Record;

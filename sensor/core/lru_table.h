@@ -20,6 +20,8 @@
 // chained table it replaced spent a third of the flood's time in key compares and hashing.
 #pragma once
 
+#include "core/prefetch.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -73,21 +75,32 @@ class LruTable {
     /// Starts loading the cache line a lookup of `key` reads first, for a caller that knows the
     /// key a little before it looks: a flood's misses then overlap instead of queueing. Reads
     /// nothing that inserts or erases change, so it may run beside them.
-    void prefetch(const Key& key) const noexcept { __builtin_prefetch(&tags_[hash(key) & mask_]); }
-    /// In a full table, starts loading what the next insert's eviction reads: the evicted
-    /// entry's index cells, and the entry after it in the LRU list, for the insert after. (Where
-    /// that entry is, is in the first one's slot, so one insert ahead is the earliest it can be
-    /// known; the evicted entry's own slot was loaded by the call before.)
+    void prefetch(const Key& key) const noexcept {
+        const std::size_t cell = hash(key) & mask_;
+        core::prefetch(&tags_[cell]);
+        core::prefetch(&index_[cell]);  // where an insert of the key writes
+    }
+    /// In a full table, starts loading what the next inserts' evictions read: the evicted
+    /// entry's index cells (and those of the entry after it in the LRU list), and the slot two
+    /// entries on. Where each entry is, is in the slot of the one before, so the list is walked
+    /// one step per call, each step's slot loaded a call before it is read.
     void prefetch_evictions() const noexcept {
         if (size_ < capacity_ || free_ != kNone || tail_ == kNone) {
             return;
         }
         const Slot& victim = slots_[tail_];
-        __builtin_prefetch(&index_[victim.hash & mask_]);
-        __builtin_prefetch(&tags_[victim.hash & mask_]);
+        prefetch_cells(victim.hash);
         prefetch_slot(tail_);
-        if (victim.prev != kNone) {
-            prefetch_slot(victim.prev);
+        if (victim.prev == kNone) {
+            return;
+        }
+        // Two inserts ahead: the next victim's slot was loaded by the call before, so its index
+        // cells can be asked for now, a whole packet before they are read (asking only when it
+        // is the victim left the flood stalled on them), and the slot after it in the list.
+        const Slot& next = slots_[victim.prev];
+        prefetch_cells(next.hash);
+        if (next.prev != kNone) {
+            prefetch_slot(next.prev);
         }
     }
 
@@ -211,10 +224,14 @@ class LruTable {
         h ^= h >> 33U;
         return h;
     }
+    void prefetch_cells(std::uint32_t hash) const noexcept {
+        core::prefetch(&index_[hash & mask_]);
+        core::prefetch(&tags_[hash & mask_]);
+    }
     void prefetch_slot(std::uint32_t idx) const noexcept {
         const auto* p = reinterpret_cast<const char*>(&slots_[idx]);  // NOLINT: cache lines
         for (std::size_t line = 0; line < sizeof(Slot); line += 64) {
-            __builtin_prefetch(p + line);  // NOLINT: pointer arithmetic over one slot
+            core::prefetch(p + line);  // NOLINT: pointer arithmetic over one slot
         }
     }
     std::uint32_t lookup(const Key& key, std::uint64_t h) const noexcept {

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/lru_table.h"
 #include "core/net.h"
+#include "core/prefetch.h"
 #include "core/stats.h"
 
 #include <algorithm>
@@ -42,7 +43,7 @@ class ScanTracker {
     /// Starts loading what record() of `source` reads first (see LruTable::prefetch).
     void prefetch(const core::IpAddr& source) const noexcept {
         sources_.prefetch(source);
-        __builtin_prefetch(&first_[first_index(source)]);
+        core::prefetch(&first_[first_index(source)]);
     }
 
   private:
