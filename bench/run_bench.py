@@ -4,7 +4,7 @@
 printwatch in both modes (its own reader, and libpcap's for comparison), and a SYN flood.
 Makes the captures when missing, checks the attempt counts against their ground truth, and
 prints a table plus JSON: wall, CPU, peak RSS and packets/s, each as a ratio to the floor and
-to tcpdump. Medians of --runs. Not a pass/fail test; the only code that reads ../shared.
+to tcpdump. Medians of --runs rounds, each running every row once. Not a pass/fail test; the only code that reads ../shared.
 
     bench/run_bench.py [--packets 1500000] [--seed 1] [--flood 5000000] [--runs 5]
 """
@@ -44,8 +44,7 @@ def measure(cmd):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def median_run(cmd, runs):
-    samples = [measure(cmd) for _ in range(runs)]
+def summary(samples):
     return {"wall_s": statistics.median(s[0] for s in samples),
             "cpu_s": statistics.median(s[1] for s in samples),
             "peak_rss_mib": max(s[2] for s in samples) / 1024}
@@ -102,20 +101,26 @@ def main():
         ("flood: tcpdump, printer BPF", flood, ["tcpdump", "-r", flood, "-w", "/dev/null", default_filter()]),
         ("flood: printwatch, default filter", flood, pw(flood)),
     ]
-    results = []
+    # Round-robin: each round runs every row once, so that a slow spell of the machine (they
+    # last seconds to minutes here) lands on every row alike instead of on a few of them.
+    samples = {name: [] for name, _, _ in rows}
     counts = {}
-    for name, path, cmd in rows:
-        r = median_run(cmd, a.runs)
+    for round_no in range(a.runs):
+        for name, path, cmd in rows:
+            samples[name].append(measure(cmd))
+            if name == "printwatch, default filter":
+                counts["bench_tcp_9100"] = (attempts(prom), truth["alert_tcp_syn_9100_from_outside"])
+            if name == "flood: printwatch, default filter":
+                counts["flood_attempts"] = (attempts(prom), flood_truth["attempts_total"])
+                counts["flood_accepted"] = (attempts(prom, outcome="accepted"), flood_truth["accepted"])
+        print(f"  round {round_no + 1} of {a.runs} done", file=sys.stderr)
+    results = []
+    for name, path, _ in rows:
+        r = summary(samples[name])
         r["name"] = name
         r["packets"] = truth["packets"] if path == bench else flood_truth["packets"]
         r["packets_per_s"] = r["packets"] / r["wall_s"]
         results.append(r)
-        if name == "printwatch, default filter":
-            counts["bench_tcp_9100"] = (attempts(prom), truth["alert_tcp_syn_9100_from_outside"])
-        if name == "flood: printwatch, default filter":
-            counts["flood_attempts"] = (attempts(prom), flood_truth["attempts_total"])
-            counts["flood_accepted"] = (attempts(prom, outcome="accepted"), flood_truth["accepted"])
-        print(f"  {name}: {r['wall_s']:.3f} s", file=sys.stderr)
     base = {p: next(r for r in results if r["name"] == n) for p, n in
             ((bench, "floor: bare libpcap loop"), (flood, "flood: floor (bare libpcap loop)"))}
     tcpd = {p: next(r for r in results if r["name"] == n) for p, n in

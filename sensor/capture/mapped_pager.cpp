@@ -2,7 +2,6 @@
 #include "mapped_pager.h"
 
 #include <algorithm>
-#include <chrono>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -65,9 +64,7 @@ void MappedPager::run() {
         if (stop_.load(std::memory_order_relaxed)) {
             return;
         }
-        // The reader signals every kStep of progress; the timeout covers a signal sent between
-        // the check above and this wait.
-        wake_.wait_for(lock, std::chrono::milliseconds(1));
+        wake_.wait_for(lock, kPoll);  // woken early only to stop
     }
 }
 
