@@ -37,20 +37,29 @@ void MappedPager::load(std::size_t from, std::size_t to) noexcept {
     static_cast<void>(sink);
 }
 
+void MappedPager::release(std::size_t pos) noexcept {
+    const std::size_t upto = pos / page_ * page_;
+    std::size_t from = released_.load(std::memory_order_relaxed);
+    if (upto <= from) {
+        return;
+    }
+    ::madvise(const_cast<std::uint8_t*>(base_ + from),  // NOLINT: void*, offsets
+              upto - from, MADV_DONTNEED);
+    while (from < upto && !released_.compare_exchange_weak(from, upto)) {
+    }
+}
+
 void MappedPager::run() {
-    std::size_t loaded = 0;    // mapped and touched before this
-    std::size_t released = 0;  // handed back before this (page-aligned)
+    std::size_t loaded = 0;  // mapped and touched before this
     for (;;) {
         const std::size_t pos = consumed_.load(std::memory_order_acquire);
         bool worked = false;
-        if (const std::size_t upto = pos / page_ * page_; upto - released >= kStep) {
-            ::madvise(const_cast<std::uint8_t*>(base_ + released),  // NOLINT: void*, offsets
-                      upto - released, MADV_DONTNEED);
-            released = upto;
+        if (pos - released_.load(std::memory_order_relaxed) >= kStep + page_) {
+            release(pos);
             worked = true;
         }
         // From where the reader is, if it overtook the pager: pages behind it are of no use.
-        loaded = std::max(loaded, released);
+        loaded = std::max(loaded, released_.load(std::memory_order_relaxed));
         if (const std::size_t want = std::min(size_, pos + kAhead); loaded < want) {
             const std::size_t to = std::min(size_, loaded + kStep);
             load(loaded, to);

@@ -46,10 +46,21 @@ class MappedPager {
     /// The reader is done with every byte before `pos`. Called for every record, so it is one
     /// store: the pager looks every kPoll rather than being woken (a wake-up per step was a
     /// system call on the reader's thread, 2 % of its time).
-    void consumed(std::size_t pos) noexcept { consumed_.store(pos, std::memory_order_release); }
+    /// Should the pager fall behind (not scheduled, with both cores busy), the reader
+    /// releases pages itself once kMaxBehind have piled up, so memory stays bounded anyway.
+    void consumed(std::size_t pos) noexcept {
+        consumed_.store(pos, std::memory_order_release);
+        if (pos - released_.load(std::memory_order_relaxed) > kMaxBehind) {
+            release(pos);
+        }
+    }
 
   private:
+    static constexpr std::size_t kMaxBehind = std::size_t{2} * 1024 * 1024;
     void run();
+    /// Hands back the pages before `pos` not yet released, from either thread: releasing a
+    /// range twice is harmless, and released_ only grows.
+    void release(std::size_t pos) noexcept;
     /// Maps [from, to) and brings one byte of each cache line in.
     void load(std::size_t from, std::size_t to) noexcept;
 
@@ -57,6 +68,7 @@ class MappedPager {
     std::size_t size_;
     std::size_t page_;
     std::atomic<std::size_t> consumed_{0};
+    std::atomic<std::size_t> released_{0};  // handed back before this (page-aligned)
     std::atomic<bool> stop_{false};
     std::mutex mutex_;
     std::condition_variable wake_;
