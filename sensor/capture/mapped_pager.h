@@ -36,6 +36,7 @@ class MappedPager {
     /// How often an idle pager looks at the reader's position: the reader takes about 100 us
     /// to read a kStep, so the window ahead covers several polls.
     static constexpr std::chrono::microseconds kPoll{100};
+    static constexpr std::chrono::microseconds kMaxPoll{800};
 
     /// `base` is a page-aligned mapping of `size` bytes that outlives the pager.
     MappedPager(const std::uint8_t* base, std::size_t size);
@@ -61,7 +62,7 @@ class MappedPager {
     /// Hands back the pages before `pos` not yet released, from either thread: releasing a
     /// range twice is harmless, and released_ only grows.
     void release(std::size_t pos) noexcept;
-    /// Maps [from, to) and brings one byte of each cache line in.
+    /// Maps [from, to) and brings one byte of each cache line into the cache.
     void load(std::size_t from, std::size_t to) noexcept;
 
     const std::uint8_t* base_;
