@@ -308,32 +308,20 @@ static_assert(std::all_of(kPsOperators.begin(), kPsOperators.end(), [](const PsE
     return std::all_of(e.name.begin(), e.name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }));
 
-using ByteSet = std::array<bool, 256>;
-constexpr ByteSet every_byte_but(std::string_view excluded) {
-    ByteSet set{};
-    set.fill(true);
-    for (const char c : excluded) {
-        set.at(static_cast<unsigned char>(c)) = false;
-    }
-    return set;
-}
-/// The bytes code_byte() only appends to the current token: everything but delimiters (NUL
+/// What ends a run of bytes code_byte() only appends to the current token: delimiters (NUL
 /// among them) and the bytes that open comments, strings, hex strings and names.
-constexpr ByteSet kTokenByte = every_byte_but(std::string_view("%(</ \t\r\n\f)>[]{}\0", 16));
-static_assert(!kTokenByte[0] && !kTokenByte['}']);
-/// The bytes string_byte() only appends to the current string (outside an escape).
-constexpr ByteSet kStringByte = every_byte_but("\\()");
+const core::StopBytes kTokenEnd(std::string_view("%(</ \t\r\n\f)>[]{}\0", 16));
+/// What ends a run of bytes string_byte() only appends to the current string (outside an
+/// escape).
+const core::StopBytes kStringEnd("\\()");
 
-/// Appends to `to` the run of `set` bytes at data[i...], keeping `to` at most `cap` bytes as
-/// the byte-wise path would; returns where the run ends.
-std::size_t append_run(std::string& to, std::string_view data, std::size_t i, const ByteSet& set,
-                       std::size_t cap) {
-    std::size_t end = i;
-    while (end < data.size() && set.at(static_cast<unsigned char>(data[end]))) {
-        ++end;
-    }
-    to.append(data.substr(i, std::min(end - i, cap - std::min(to.size(), cap))));
-    return end;
+/// Appends to `to` the run at data[i...] up to the first of `end`, keeping `to` at most `cap`
+/// bytes as the byte-wise path would; returns where the run ends.
+std::size_t append_run(std::string& to, std::string_view data, std::size_t i,
+                       const core::StopBytes& end, std::size_t cap) {
+    const std::size_t stop = end.find(data, i);
+    to.append(data.substr(i, std::min(stop - i, cap - std::min(to.size(), cap))));
+    return stop;
 }
 
 }  // namespace
@@ -472,8 +460,9 @@ void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&
     // largest cost of a replay's printer traffic.
     std::size_t i = 0;
     while (i < data.size()) {
-        if (string_depth_ > 0 && !escape_ && kStringByte.at(static_cast<unsigned char>(data[i]))) {
-            i = append_run(string_, data, i, kStringByte, kMaxString);  // its first bytes only
+        if (string_depth_ > 0 && !escape_ &&
+            !kStringEnd.contains(static_cast<unsigned char>(data[i]))) {
+            i = append_run(string_, data, i, kStringEnd, kMaxString);  // its first bytes only
         } else if (string_depth_ > 0) {
             string_byte(data[i++]);
         } else if (comment_) {
@@ -486,9 +475,9 @@ void PsScanner::feed(std::string_view data, const std::function<void(PsOperator&
             i = hex_ ? data.size() : end + 1;
         } else if (saw_lt_) {
             skipped(data[i++]);
-        } else if (kTokenByte.at(static_cast<unsigned char>(data[i]))) {
+        } else if (!kTokenEnd.contains(static_cast<unsigned char>(data[i]))) {
             // As code_byte() would: kMaxToken + 1 bytes at most, so an oversized token shows.
-            i = append_run(token_, data, i, kTokenByte, kMaxToken + 1);
+            i = append_run(token_, data, i, kTokenEnd, kMaxToken + 1);
         } else {
             code_byte(data[i++], emit);
         }

@@ -5,6 +5,10 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace printwatch::core {
 
@@ -56,6 +60,39 @@ std::string errno_text(int err) {
     std::array<char, 256> buf{};
     // GNU strerror_r returns the message, which may or may not be in buf.
     return {strerror_r(err, buf.data(), buf.size())};
+}
+
+StopBytes::StopBytes(std::string_view bytes) : count_(bytes.size()) {
+    if (bytes.size() > bytes_.size()) {
+        throw std::invalid_argument("StopBytes: more than 16 bytes");
+    }
+    std::copy(bytes.begin(), bytes.end(), bytes_.begin());
+    for (const char c : bytes) {
+        in_.at(static_cast<unsigned char>(c)) = true;
+    }
+}
+
+std::size_t StopBytes::find(std::string_view s, std::size_t from) const noexcept {
+    std::size_t i = from;
+#if defined(__SSE2__)
+    if (count_ > 0) {
+        for (; i + 16 <= s.size(); i += 16) {
+            // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): an unaligned load
+            const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&s[i]));
+            __m128i hit = _mm_setzero_si128();
+            for (std::size_t k = 0; k < count_; ++k) {
+                hit = _mm_or_si128(hit, _mm_cmpeq_epi8(block, _mm_set1_epi8(bytes_.at(k))));
+            }
+            if (const auto bits = static_cast<unsigned>(_mm_movemask_epi8(hit)); bits != 0) {
+                return i + static_cast<std::size_t>(__builtin_ctz(bits));
+            }
+        }
+    }
+#endif
+    while (i < s.size() && !in_.at(static_cast<unsigned char>(s[i]))) {
+        ++i;
+    }
+    return i;
 }
 
 }  // namespace printwatch::core

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 
 namespace core = printwatch::core;
@@ -45,4 +46,31 @@ TEST_CASE("capped keeps at most max bytes, embedded NULs included", "[text]") {
 
 TEST_CASE("errno_text names the error", "[text]") {
     CHECK(core::errno_text(ENOENT) == "No such file or directory");
+}
+
+TEST_CASE("StopBytes::find finds the first stop byte as a byte-by-byte scan does", "[text]") {
+    const core::StopBytes token_end(std::string_view("%(</ \t\r\n\f)>[]{}\0", 16));
+    const core::StopBytes one("\n");
+    const core::StopBytes none("");
+    std::uint64_t seed = 7;
+    const auto next = [&seed] {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<unsigned>(seed >> 33U);
+    };
+    for (int trial = 0; trial < 2000; ++trial) {
+        std::string s(next() % 80, '\0');
+        for (char& c : s) {
+            // Mostly token bytes, so that runs are long enough to cross 16-byte blocks.
+            c = next() % 8 == 0 ? "% (\n\0}"[next() % 6] : static_cast<char>('a' + next() % 26);
+        }
+        const std::size_t from = s.empty() ? 0 : next() % (s.size() + 1);
+        for (const auto* set : {&token_end, &one, &none}) {
+            std::size_t want = from;
+            while (want < s.size() && !set->contains(static_cast<unsigned char>(s[want]))) {
+                ++want;
+            }
+            CHECK(set->find(s, from) == want);
+        }
+    }
+    CHECK_THROWS_AS(core::StopBytes("0123456789abcdefg"), std::invalid_argument);
 }
