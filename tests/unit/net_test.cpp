@@ -25,7 +25,7 @@ bool contains_bitwise(const core::Cidr& c, const core::IpAddr& a) {
 }  // namespace
 
 TEST_CASE("Cidr::contains agrees with a bit-by-bit compare at every prefix length", "[net]") {
-    std::mt19937_64 rng(9);
+    std::mt19937_64 rng(9);  // NOLINT(cert-msc32-c,cert-msc51-cpp): repeatable on purpose
     for (const std::uint8_t family : {std::uint8_t{4}, std::uint8_t{6}}) {
         const unsigned bits = family == 4 ? 32 : 128;
         for (unsigned prefix = 0; prefix <= bits; ++prefix) {
@@ -38,7 +38,7 @@ TEST_CASE("Cidr::contains agrees with a bit-by-bit compare at every prefix lengt
                 core::Cidr c{net, static_cast<std::uint8_t>(prefix)};
                 // An address that shares the first k bits, for k around the prefix length.
                 core::IpAddr a = net;
-                const unsigned k = static_cast<unsigned>(rng() % (bits + 1));
+                const auto k = static_cast<unsigned>(rng() % (bits + 1));
                 if (k < bits) {
                     a.bytes.at(k / 8) ^= static_cast<std::uint8_t>(0x80U >> (k % 8U));
                 }

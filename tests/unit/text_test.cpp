@@ -57,11 +57,13 @@ TEST_CASE("StopBytes::find finds the first stop byte as a byte-by-byte scan does
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         return static_cast<unsigned>(seed >> 33U);
     };
+    constexpr std::string_view kStops("% (\n\0}", 6);
     for (int trial = 0; trial < 2000; ++trial) {
         std::string s(next() % 80, '\0');
         for (char& c : s) {
             // Mostly token bytes, so that runs are long enough to cross 16-byte blocks.
-            c = next() % 8 == 0 ? "% (\n\0}"[next() % 6] : static_cast<char>('a' + next() % 26);
+            c = next() % 8 == 0 ? kStops.at(next() % kStops.size())
+                                : static_cast<char>('a' + next() % 26);
         }
         const std::size_t from = s.empty() ? 0 : next() % (s.size() + 1);
         for (const auto* set : {&token_end, &one, &none}) {
