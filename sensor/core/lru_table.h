@@ -61,9 +61,15 @@ class LruTable {
         const auto idx = lookup(key, hash(key));
         return idx == kNone ? nullptr : &slots_[idx].value;
     }
+    /// The table's hash of a key, for a caller that probes and then inserts the same key: the
+    /// overloads below that take it hash once instead of twice.
+    [[nodiscard]] std::uint64_t hash_of(const Key& key) const noexcept { return hash(key); }
+
     /// Finds a key and marks it most recently used.
-    Value* touch(const Key& key) noexcept {
-        const auto idx = lookup(key, hash(key));
+    Value* touch(const Key& key) noexcept { return touch(key, hash(key)); }
+    /// touch() with the key's hash_of().
+    Value* touch(const Key& key, std::uint64_t h) noexcept {
+        const auto idx = lookup(key, h);
         if (idx == kNone) {
             return nullptr;
         }
@@ -109,6 +115,11 @@ class LruTable {
     /// Returns the new value; pointers from earlier calls may be invalidated.
     template <class OnEvict>
     Value& insert(const Key& key, OnEvict&& on_evict) {
+        return insert(key, hash(key), std::forward<OnEvict>(on_evict));
+    }
+    /// insert() with the key's hash_of().
+    template <class OnEvict>
+    Value& insert(const Key& key, std::uint64_t h, OnEvict&& on_evict) {
         std::uint32_t idx = kNone;
         if (free_ != kNone) {
             idx = free_;
@@ -123,12 +134,12 @@ class LruTable {
             idx = free_;
             free_ = slots_[idx].next;
         }
-        const std::uint64_t h = hash(key);
         Slot& s = slots_[idx];
         if constexpr (kStoresKey) {
             s.key = key;
         }
-        s.value = Value{};
+        // No reset of s.value: a new slot is default-constructed and a reused one was reset
+        // when it was removed (remove_index), so a second reset was pure cost per new flow.
         s.hash = static_cast<std::uint32_t>(h);
         std::size_t cell = h & mask_;
         while (tags_[cell] != kEmpty) {

@@ -64,8 +64,9 @@ Duration FlowTable::idle_timeout(const Flow& f) noexcept {
     return f.syn_ack_seen ? kTcpEstablishedTimeout : kTcpOpeningTimeout;
 }
 
-Flow& FlowTable::create(const FlowKey& key, const core::DecodedPacket& pkt, bool from_client) {
-    Flow& f = table_.insert(key, [this](const FlowKey&, Flow& victim) {
+Flow& FlowTable::create(const FlowKey& key, std::uint64_t hash, const core::DecodedPacket& pkt,
+                        bool from_client) {
+    Flow& f = table_.insert(key, hash, [this](const FlowKey&, Flow& victim) {
         stats_.add(evictions_);
         handler_.on_flow_end(victim, EndReason::Evicted, now_);
     });
@@ -97,8 +98,8 @@ bool sent_by_client(const Flow& f, const core::DecodedPacket& p) noexcept {
 }
 }  // namespace
 
-Flow* FlowTable::live_flow(const FlowKey& key, const core::DecodedPacket& pkt) {
-    Flow* f = table_.touch(key);
+Flow* FlowTable::live_flow(const FlowKey& key, std::uint64_t hash, const core::DecodedPacket& pkt) {
+    Flow* f = table_.touch(key, hash);
     if (f == nullptr) {
         return nullptr;
     }
@@ -140,8 +141,9 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_servi
     now_ = std::max(now_, pkt.ts);
     const FlowKey key =
         make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt));
+    const std::uint64_t hash = table_.hash_of(key);  // once for the probe and the insert
     Observation obs;
-    obs.flow = live_flow(key, pkt);
+    obs.flow = live_flow(key, hash, pkt);
     if (obs.flow == nullptr) {
         // Orientation: a SYN's sender, a SYN-ACK's receiver, otherwise the side talking to a
         // service port (mid-stream pickup), otherwise the first sender.
@@ -150,7 +152,7 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_servi
             pkt.ip_proto == core::ip_proto::kTcp) {
             from_client = pkt.dport < pkt.sport;
         }
-        obs.flow = &create(key, pkt, from_client);
+        obs.flow = &create(key, hash, pkt, from_client);
         obs.created = true;
     }
     obs.dir = sent_by_client(*obs.flow, pkt) ? Direction::ToServer : Direction::ToClient;

@@ -65,10 +65,12 @@ class FlowTable {
 
   private:
     void report_active() noexcept;
-    core::Flow& create(const core::FlowKey& key, const core::DecodedPacket& pkt, bool from_client);
+    core::Flow& create(const core::FlowKey& key, std::uint64_t hash, const core::DecodedPacket& pkt,
+                       bool from_client);
     /// The flow of `key`, unless it is idle past its timeout or a new SYN reuses its tuple, in
     /// which case the old flow is ended and nullptr returned.
-    core::Flow* live_flow(const core::FlowKey& key, const core::DecodedPacket& pkt);
+    core::Flow* live_flow(const core::FlowKey& key, std::uint64_t hash,
+                          const core::DecodedPacket& pkt);
     static void update_transport(core::Flow& f, const core::DecodedPacket& pkt,
                                  core::Direction dir);
     [[nodiscard]] std::uint16_t key_vlan(const core::DecodedPacket& p) const noexcept;
