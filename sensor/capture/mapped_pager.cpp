@@ -73,7 +73,7 @@ void MappedPager::run() {
             worked = true;
         }
         // From where the reader is, if it overtook the pager: pages behind it are of no use.
-        loaded = std::max(loaded, released_.load(std::memory_order_relaxed));
+        loaded = std::max(loaded, pos / page_ * page_);
         if (const std::size_t want = std::min(size_, pos + kAhead); loaded < want) {
             const std::size_t to = std::min(size_, loaded + kStep);
             load(loaded, to);

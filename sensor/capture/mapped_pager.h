@@ -46,9 +46,9 @@ class MappedPager {
 
     /// The reader is done with every byte before `pos`. Called for every record, so it is one
     /// store: the pager looks every kPoll rather than being woken (a wake-up per step was a
-    /// system call on the reader's thread, 2 % of its time).
-    /// Should the pager fall behind (not scheduled, with both cores busy), the reader
-    /// releases pages itself once kMaxBehind have piled up, so memory stays bounded anyway.
+    /// system call on the reader's thread, 2 % of its time). Should the pager fall behind (not
+    /// scheduled, with both cores busy), the reader releases pages itself once kMaxBehind
+    /// have piled up, so that memory stays bounded anyway.
     void consumed(std::size_t pos) noexcept {
         consumed_.store(pos, std::memory_order_release);
         if (pos - released_.load(std::memory_order_relaxed) > kMaxBehind) {
