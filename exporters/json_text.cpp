@@ -50,27 +50,27 @@ void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c)
     out.push_back(kHex[c & 0x0fU]);
 }
 
-/// One ASCII byte: backslash-escaped when special, \u00XX (JSON) or \xNN (text) when a control.
-void escape_ascii(std::string& out, unsigned char c, bool json, std::string_view extra) {
-    const bool special =
-        json ? (c == '"' || c == '\\')
-             : (c == '\\' || extra.find(static_cast<char>(c)) != std::string_view::npos);
-    if (special) {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7f) {
-        append_hex_byte(out, json ? "\\u00" : "\\x", c);
-    } else {
-        out.push_back(static_cast<char>(c));
-    }
+/// An ASCII byte that is backslash-escaped: in JSON the quote and the backslash, in text the
+/// backslash and the caller's `extra` bytes.
+bool is_special(unsigned char c, bool json, std::string_view extra) noexcept {
+    return json ? (c == '"' || c == '\\')
+                : (c == '\\' || extra.find(static_cast<char>(c)) != std::string_view::npos);
 }
 
-/// A byte escape_ascii() would copy as it is.
+/// A byte copied as it is: printable ASCII that is not special.
 bool is_plain(unsigned char c, bool json, std::string_view extra) noexcept {
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-        return false;
+    return c >= 0x20 && c < 0x7f && !is_special(c, json, extra);
+}
+
+/// One ASCII byte that is not plain: backslash-escaped when special, otherwise (a control)
+/// \u00XX in JSON or \xNN in text.
+void escape_ascii(std::string& out, unsigned char c, bool json, std::string_view extra) {
+    if (is_special(c, json, extra)) {
+        out.push_back('\\');
+        out.push_back(static_cast<char>(c));
+    } else {
+        append_hex_byte(out, json ? "\\u00" : "\\x", c);
     }
-    return json ? c != '"' : extra.find(static_cast<char>(c)) == std::string_view::npos;
 }
 
 /// U+0085 (NEL), U+2028 and U+2029 end lines for JavaScript and many log splitters, although
