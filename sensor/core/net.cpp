@@ -72,8 +72,7 @@ std::string IpAddr::to_string() const {
         return {buf.data(), n};
     }
     std::array<char, INET6_ADDRSTRLEN> buf{};
-    const int af = family == 4 ? AF_INET : AF_INET6;
-    if (family == 0 || inet_ntop(af, bytes.data(), buf.data(), buf.size()) == nullptr) {
+    if (family == 0 || inet_ntop(AF_INET6, bytes.data(), buf.data(), buf.size()) == nullptr) {
         return {};
     }
     return {buf.data()};
