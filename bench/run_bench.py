@@ -4,7 +4,8 @@
 printwatch in both modes (its own reader, and libpcap's for comparison), and a SYN flood.
 Makes the captures when missing, checks the attempt counts against their ground truth, and
 prints a table plus JSON: wall, CPU, peak RSS and packets/s, each as a ratio to the floor and
-to tcpdump. Medians of --runs rounds, each running every row once. Not a pass/fail test; the only code that reads ../shared.
+to tcpdump. Medians of --runs rounds, each running every row once. Not a pass/fail test; the
+only code that reads ../shared.
 
     bench/run_bench.py [--packets 1500000] [--seed 1] [--flood 5000000] [--runs 5]
 """
