@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <bit>
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -29,12 +31,32 @@ struct IpAddr {
     friend bool operator==(const IpAddr& a, const IpAddr& b) noexcept {
         return a.word(0) == b.word(0) && a.word(1) == b.word(1) && a.family == b.family;
     }
-    friend auto operator<=>(const IpAddr&, const IpAddr&) = default;
+    /// The bytes' order, then the family, as the defaulted operator had it, but on two
+    /// big-endian words: that one compiled to a memcmp call too, and the inventory's maps and
+    /// every flow key's canonical order ask it (a tenth of a SYN flood's instructions).
+    friend std::strong_ordering operator<=>(const IpAddr& a, const IpAddr& b) noexcept {
+        if (const auto c = a.ordered_word(0) <=> b.ordered_word(0); c != 0) {
+            return c;
+        }
+        if (const auto c = a.ordered_word(1) <=> b.ordered_word(1); c != 0) {
+            return c;
+        }
+        return a.family <=> b.family;
+    }
     /// The address as two native-order 64-bit words, for hashing and equality.
     [[nodiscard]] std::uint64_t word(std::size_t i) const noexcept {
         std::uint64_t w = 0;
         std::memcpy(&w, bytes.data() + (i * sizeof w), sizeof w);  // NOLINT(*-pointer-arithmetic)
         return w;
+    }
+    /// word(i) with its first byte most significant, so that words compare as the bytes do.
+    [[nodiscard]] std::uint64_t ordered_word(std::size_t i) const noexcept {
+        const std::uint64_t w = word(i);
+        if constexpr (std::endian::native == std::endian::little) {
+            return __builtin_bswap64(w);
+        } else {
+            return w;
+        }
     }
 };
 

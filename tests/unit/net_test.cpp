@@ -70,3 +70,24 @@ TEST_CASE("IpAddr::to_string writes dotted quads and RFC 5952 text", "[net]") {
     CHECK(core::IpAddr::parse("fe80::1:2")->to_string() == "fe80::1:2");
     CHECK(core::IpAddr{}.to_string().empty());
 }
+
+TEST_CASE("IpAddr's order is its bytes' order, then the family", "[net]") {
+    std::mt19937_64 rng(11);  // NOLINT(cert-msc32-c,cert-msc51-cpp): repeatable on purpose
+    const auto random_addr = [&] {
+        core::IpAddr a;
+        a.family = (rng() & 1U) != 0 ? 4 : 6;
+        // Few distinct byte values, so that long shared prefixes and ties are common.
+        for (std::size_t i = 0; i < (a.family == 4 ? 4U : 16U); ++i) {
+            a.bytes.at(i) = static_cast<std::uint8_t>(rng() % 3U * 0x7fU);
+        }
+        return a;
+    };
+    for (int i = 0; i < 20000; ++i) {
+        const core::IpAddr a = random_addr();
+        const core::IpAddr b = (rng() & 3U) == 0 ? a : random_addr();
+        const auto bytes = a.bytes <=> b.bytes;
+        const auto expected = bytes != 0 ? bytes : a.family <=> b.family;
+        REQUIRE((a <=> b) == expected);
+        REQUIRE((a == b) == (expected == 0));
+    }
+}
