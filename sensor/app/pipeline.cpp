@@ -150,8 +150,12 @@ void Pipeline::on_frame(const core::RawFrame& frame) {
     }
     // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Other packets
     // mostly hit warm entries, and there the prefetch's extra hashing would be pure cost.
-    if (core::is_syn_only(pkt_)) {
-        flows_.prefetch(pkt_);
+    const bool transport = pkt_.kind == PacketKind::Tcp || pkt_.kind == PacketKind::Udp;
+    if (transport) {
+        probe_ = flows_.probe(pkt_);
+    }
+    if (core::is_syn_only(pkt_) && transport) {
+        flows_.prefetch(probe_);
         detector_.prefetch(pkt_, flows_.next_victim());
     }
     if (duplicates_.seen(pkt_)) {
@@ -168,7 +172,7 @@ void Pipeline::handle_transport(const core::DecodedPacket& pkt) {
         case PacketKind::Udp: {
             const bool dst_is_service =
                 ports_.lookup(pkt.ip_proto, pkt.dport) != core::ServiceId::None;
-            auto obs = flows_.observe(pkt, dst_is_service);
+            auto obs = flows_.observe(pkt, probe_, dst_is_service);
             if (obs.created) {
                 obs.flow->service = ports_.lookup(obs.flow->proto, obs.flow->server_port);
             }

@@ -120,6 +120,7 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     flow::AppLayer app_;
     DuplicateFilter duplicates_;
     core::DecodedPacket pkt_;  // reused: no per-packet allocation
+    flow::FlowProbe probe_;    // pkt_'s flow key and hash, when it is TCP or UDP
     core::Timestamp now_;
     bool started_ = false;
     std::array<std::array<core::SeriesId, 4>, static_cast<std::size_t>(decode::Layer::Count)>

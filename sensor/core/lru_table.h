@@ -81,8 +81,10 @@ class LruTable {
     /// Starts loading the cache line a lookup of `key` reads first, for a caller that knows the
     /// key a little before it looks: a flood's misses then overlap instead of queueing. Reads
     /// nothing that inserts or erases change, so it may run beside them.
-    void prefetch(const Key& key) const noexcept {
-        const std::size_t cell = hash(key) & mask_;
+    void prefetch(const Key& key) const noexcept { prefetch_hash(hash(key)); }
+    /// prefetch() with the key's hash_of().
+    void prefetch_hash(std::uint64_t h) const noexcept {
+        const std::size_t cell = h & mask_;
         core::prefetch(&tags_[cell]);
         core::prefetch(&index_[cell]);  // where an insert of the key writes
     }

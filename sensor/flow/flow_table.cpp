@@ -137,11 +137,18 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
     }
 }
 
-Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_service) {
+FlowProbe FlowTable::probe(const core::DecodedPacket& pkt) const noexcept {
+    FlowProbe p;
+    p.key = make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt));
+    p.hash = table_.hash_of(p.key);
+    return p;
+}
+
+Observation FlowTable::observe(const core::DecodedPacket& pkt, const FlowProbe& probe,
+                               bool dst_is_service) {
     now_ = std::max(now_, pkt.ts);
-    const FlowKey key =
-        make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt));
-    const std::uint64_t hash = table_.hash_of(key);  // once for the probe and the insert
+    const FlowKey& key = probe.key;
+    const std::uint64_t hash = probe.hash;  // one for the lookup and the insert
     Observation obs;
     obs.flow = live_flow(key, hash, pkt);
     if (obs.flow == nullptr) {
@@ -160,8 +167,8 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, bool dst_is_servi
     return obs;
 }
 
-void FlowTable::prefetch(const core::DecodedPacket& pkt) const noexcept {
-    table_.prefetch(make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt)));
+void FlowTable::prefetch(const FlowProbe& probe) const noexcept {
+    table_.prefetch_hash(probe.hash);
     table_.prefetch_evictions();
 }
 

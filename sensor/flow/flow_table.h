@@ -24,6 +24,13 @@ class FlowEndHandler {
     virtual void on_flow_end(core::Flow& flow, EndReason reason, core::Timestamp now) = 0;
 };
 
+/// A packet's flow key and the table's hash of it, made once per packet for both the
+/// prefetch and the lookup (making them twice was a tenth of a SYN flood's instructions).
+struct FlowProbe {
+    core::FlowKey key;
+    std::uint64_t hash = 0;
+};
+
 struct Observation {
     core::Flow* flow = nullptr;
     core::Direction dir = core::Direction::ToServer;
@@ -40,11 +47,19 @@ class FlowTable {
     /// Finds or creates the flow of a TCP or UDP packet and updates its transport state.
     /// `server_port_hint` says whether the destination port is a known service port, which
     /// orients flows picked up mid-stream (no SYN seen).
-    Observation observe(const core::DecodedPacket& pkt, bool dst_is_service);
+    Observation observe(const core::DecodedPacket& pkt, const FlowProbe& probe,
+                        bool dst_is_service);
+    Observation observe(const core::DecodedPacket& pkt, bool dst_is_service) {
+        return observe(pkt, probe(pkt), dst_is_service);
+    }
+    /// The key and hash observe() and prefetch() of a TCP or UDP packet look up.
+    [[nodiscard]] FlowProbe probe(const core::DecodedPacket& pkt) const noexcept;
 
-    /// Starts loading what observe() of `pkt` will read: its flow's index cell and, in a full
-    /// table, the flows the next inserts evict. Called as soon as a packet is decoded.
-    void prefetch(const core::DecodedPacket& pkt) const noexcept;
+    /// Starts loading what observe() of the probe's packet will read: its flow's index cell
+    /// and, in a full table, the flows the next inserts evict. Called as soon as a packet is
+    /// decoded.
+    void prefetch(const FlowProbe& probe) const noexcept;
+    void prefetch(const core::DecodedPacket& pkt) const noexcept { prefetch(probe(pkt)); }
     /// The flow the next new flow evicts (the table is full), or nullptr. Its slot was
     /// prefetched one packet earlier, so reading it is cheap.
     [[nodiscard]] const core::Flow* next_victim() noexcept {
