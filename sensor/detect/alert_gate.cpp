@@ -42,12 +42,14 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
       flood_sources_(kMaxFloodSources) {}
 
 AlertGate::KindEntry& AlertGate::kind_entry(std::string_view kind) {
-    if (last_kind_ < kinds_.size() && kinds_[last_kind_].name == kind) {
+    if (last_kind_ < kinds_.size() && kind.data() == last_kind_text_ &&
+        kinds_[last_kind_].name.size() == kind.size()) {
         return kinds_[last_kind_];
     }
     for (std::size_t i = 0; i < kinds_.size(); ++i) {
         if (kinds_[i].name == kind) {
             last_kind_ = i;
+            last_kind_text_ = kind.data();
             return kinds_[i];
         }
     }
@@ -55,6 +57,7 @@ AlertGate::KindEntry& AlertGate::kind_entry(std::string_view kind) {
     kinds_.push_back(KindEntry{std::string(kind), stats_.series(emitted_family_, labels),
                                stats_.series(suppressed_family_, labels)});
     last_kind_ = kinds_.size() - 1;
+    last_kind_text_ = kind.data();
     return kinds_.back();
 }
 
@@ -68,9 +71,9 @@ void AlertGate::start_minute(std::int64_t minute) noexcept {
     lane_in_minute_ = 0;
 }
 
-bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
-                      core::Timestamp ts) {
-    core::Timestamp* last = last_.touch(key);
+bool AlertGate::admit(const SuppressKey& key, std::uint64_t key_hash, std::string_view kind,
+                      const core::IpAddr& source, core::Timestamp ts) {
+    core::Timestamp* last = last_.touch(key, key_hash);
     KindEntry& entry = kind_entry(kind);
     if (last != nullptr && ts - *last < alerts_.suppress) {
         stats_.add(entry.suppressed);
@@ -114,8 +117,9 @@ bool AlertGate::admit(const SuppressKey& key, std::string_view kind, const core:
     if (last != nullptr) {
         *last = ts;
     } else {
-        last_.insert(
-            key, [this](const SuppressKey&, core::Timestamp&) { stats_.add(keys_evicted_); }) = ts;
+        last_.insert(key, key_hash, [this](const SuppressKey&, core::Timestamp&) {
+            stats_.add(keys_evicted_);
+        }) = ts;
     }
     if (src == nullptr) {
         src = &alerted_.insert(

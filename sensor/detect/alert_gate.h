@@ -59,10 +59,20 @@ class AlertGate {
 
     /// True when the alert should be written; counts it either way.
     bool admit(const SuppressKey& key, std::string_view kind, const core::IpAddr& source,
-               core::Timestamp ts);
-    /// Starts loading what admit() of `key` from `source` reads first (see LruTable::prefetch).
-    void prefetch(const SuppressKey& key, const core::IpAddr& source) const noexcept {
-        last_.prefetch(key);
+               core::Timestamp ts) {
+        return admit(key, key_hash(key), kind, source, ts);
+    }
+    /// admit() with the key's key_hash(), for a caller that hashed it to prefetch.
+    bool admit(const SuppressKey& key, std::uint64_t key_hash, std::string_view kind,
+               const core::IpAddr& source, core::Timestamp ts);
+    /// The gate's hash of a key: the same for every caller and every call (a fixed seed).
+    [[nodiscard]] std::uint64_t key_hash(const SuppressKey& key) const noexcept {
+        return last_.hash_of(key);
+    }
+    /// Starts loading what admit() of the key of `key_hash` from `source` reads first (see
+    /// LruTable::prefetch).
+    void prefetch(std::uint64_t key_hash, const core::IpAddr& source) const noexcept {
+        last_.prefetch_hash(key_hash);
         alerted_.prefetch(source);
     }
     /// When `now` starts a new minute (or `final` ends the run) and the minute that closes
@@ -95,6 +105,9 @@ class AlertGate {
     core::SeriesId flood_sources_full_;  // printwatch_table_full_total{table="flood_sources"}
     std::vector<KindEntry> kinds_;
     std::size_t last_kind_ = 0;
+    /// The text the last kind was asked by: signatures' kinds are static strings, so the same
+    /// kind comes with the same pointer, and a pointer compare saves a string compare per alert.
+    const char* last_kind_text_ = nullptr;
     /// Written alerts only: a dropped alert must not suppress the next one of its key.
     core::LruTable<SuppressKey, core::Timestamp, SuppressKeyHash> last_;
     struct SourceMinute {

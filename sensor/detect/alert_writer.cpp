@@ -8,7 +8,12 @@ namespace printwatch::detect {
 AlertWriter::AlertWriter(AlertGate& gate, core::EventSink& sink, const EveEnvelope& envelope,
                          const core::ServiceCatalog& services,
                          std::span<const core::DissectorInfo* const> dissectors)
-    : gate_(gate), sink_(sink), envelope_(envelope), services_(services), signatures_(dissectors) {
+    : gate_(gate),
+      sink_(sink),
+      envelope_(envelope),
+      services_(services),
+      signatures_(dissectors),
+      prefetched_{SuppressKey{}, gate.key_hash(SuppressKey{})} {
     for (const auto& sig : signatures_.all()) {
         gate_.register_kind(sig.kind);
     }
@@ -17,8 +22,12 @@ AlertWriter::AlertWriter(AlertGate& gate, core::EventSink& sink, const EveEnvelo
 void AlertWriter::alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
                         const core::IpAddr& source, core::FunctionRef<core::Object()> details,
                         core::Timestamp ts, std::string_view app_proto) {
-    const auto& sig = signatures_.at(sid);
-    if (!gate_.admit(key, sig.kind, source, ts)) {
+    if (last_signature_ == nullptr || last_signature_->sid != sid) {
+        last_signature_ = &signatures_.at(sid);
+    }
+    const auto& sig = *last_signature_;
+    const std::uint64_t hash = key == prefetched_.key ? prefetched_.hash : gate_.key_hash(key);
+    if (!gate_.admit(key, hash, sig.kind, source, ts)) {
         return;
     }
     core::EveEvent e;

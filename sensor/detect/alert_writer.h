@@ -35,6 +35,12 @@ class AlertWriter {
     void alert(const core::Flow* flow, std::uint32_t sid, const SuppressKey& key,
                const core::IpAddr& source, core::FunctionRef<core::Object()> details,
                core::Timestamp ts, std::string_view app_proto = {});
+    /// Starts loading what alert() of `key` from `source` reads first, and keeps the key's
+    /// hash for it: a flood's every evicted attempt is prefetched, then alerted.
+    void prefetch(const SuppressKey& key, const core::IpAddr& source) noexcept {
+        prefetched_ = {key, gate_.key_hash(key)};
+        gate_.prefetch(prefetched_.hash, source);
+    }
     /// Closes the gate's budget minute when `now` has left it (or, with `end_of_run`, the last
     /// one), writing its flood summary if it suppressed anything.
     void roll(core::Timestamp now, bool end_of_run = false);
@@ -55,6 +61,15 @@ class AlertWriter {
     const EveEnvelope& envelope_;
     const core::ServiceCatalog& services_;
     SignatureTable signatures_;
+    /// The signature of the last alert: under a flood it is the same one every time.
+    const core::Signature* last_signature_ = nullptr;
+    /// This writer's last prefetched key and its hash (per writer: the gate is shared by the
+    /// workers, and prefetching takes no lock).
+    struct HashedKey {
+        SuppressKey key;
+        std::uint64_t hash = 0;
+    };
+    HashedKey prefetched_;
 };
 
 }  // namespace printwatch::detect

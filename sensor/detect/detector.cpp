@@ -38,8 +38,8 @@ Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::E
       printers_(config, inventory_, ports, services, alerts_),
       exposure_(stats, inventory_, printers_, alerts_),
       clients_(config, inventory_, alerts_),
-      attempts_(config, stats, services, inventory_, alerts_, exposure_,
-                shared_->attempt_observer) {
+      attempts_(config, stats, services, inventory_, alerts_, exposure_, shared_->attempt_observer),
+      scan_source_{core::IpAddr{}, scans_.source_hash(core::IpAddr{})} {
     for (const auto* info : dissectors) {
         if (info->rules.apply != nullptr) {
             rules_.emplace_back(info->name, info->rules.apply);
@@ -98,13 +98,14 @@ void Detector::advance(Timestamp now) {
     next_shared_due_ = std::min(next_budget_minute, shared_->next_minute);
 }
 
-void Detector::prefetch(const core::DecodedPacket& pkt, const Flow* victim) const noexcept {
+void Detector::prefetch(const core::DecodedPacket& pkt, const Flow* victim) noexcept {
     if (core::is_syn_only(pkt)) {
-        scans_.prefetch(pkt.src);
+        scan_source_ = {pkt.src, scans_.source_hash(pkt.src)};
+        scans_.prefetch(scan_source_.hash);
     }
     if (victim != nullptr && victim->attempt == core::AttemptState::Pending) {
-        shared_->gate.prefetch(AttemptTracker::alert_key(*victim, core::AttemptState::Unanswered),
-                               victim->client);
+        alerts_.prefetch(AttemptTracker::alert_key(*victim, core::AttemptState::Unanswered),
+                         victim->client);
     }
 }
 
@@ -140,7 +141,9 @@ void Detector::on_opening(Flow& flow, Direction dir, const core::DecodedPacket& 
     } else if (client_inside && clients_.admit(flow, pkt.ts)) {
         return;  // a CUPS/SANE host using 9100, 8611 and 8612 of a printer is not scanning
     }
-    const auto v = scans_.record(flow.client, flow.server, flow.server_port, pkt.ts);
+    const std::uint64_t source_hash =
+        flow.client == scan_source_.addr ? scan_source_.hash : scans_.source_hash(flow.client);
+    const auto v = scans_.record(flow.client, source_hash, flow.server, flow.server_port, pkt.ts);
     if (v.fired) {
         alerts_.alert(
             &flow, sid::kScan, {sid::kScan, flow.client, {}, 0, 0}, flow.client,

@@ -77,7 +77,7 @@ class Detector {
     /// `victim` (the flow the next new flow pushes out, or nullptr) will read. Under a SYN
     /// flood each is a cache miss, and issued together they overlap. Reads only what never
     /// changes after start, so it takes no lock.
-    void prefetch(const core::DecodedPacket& pkt, const core::Flow* victim) const noexcept;
+    void prefetch(const core::DecodedPacket& pkt, const core::Flow* victim) noexcept;
     /// A TCP or UDP packet of `flow`, after the app layer has seen it.
     void on_packet(core::Flow& flow, core::Direction dir, bool created,
                    const core::DecodedPacket& pkt);
@@ -132,6 +132,13 @@ class Detector {
     std::vector<std::pair<std::string_view, void (*)(const core::AppEvent&, core::RuleContext&)>>
         rules_;
     core::Timestamp now_;
+    /// The source prefetch() last hashed for the scan tracker, so that on_opening() of its
+    /// packet need not hash it again. Per worker: prefetching takes no lock.
+    struct HashedSource {
+        core::IpAddr addr;
+        std::uint64_t hash = 0;
+    };
+    HashedSource scan_source_;
     /// When advance() next has shared work (a budget minute, the exposure check): until then
     /// it touches only this worker's attempt timers and takes no lock.
     core::Timestamp next_shared_due_{INT64_MIN};

@@ -30,11 +30,11 @@ std::uint32_t refresh(List& list, Match match, Entry fresh, core::Timestamp ts,
 }
 }  // namespace
 
-ScanVerdict ScanTracker::record(const core::IpAddr& source, const core::IpAddr& host,
-                                std::uint16_t port, core::Timestamp ts) {
-    Source* s = sources_.touch(source);
+ScanVerdict ScanTracker::record(const core::IpAddr& source, std::uint64_t hash,
+                                const core::IpAddr& host, std::uint16_t port, core::Timestamp ts) {
+    Source* s = sources_.touch(source, hash);
     if (s == nullptr) {
-        FirstSight& f = first_sight(source);
+        FirstSight& f = first_sight(hash);
         if (f.source != source || ts - f.ts > scan_.window) {
             f = FirstSight{source, host, port, ts};
             ScanVerdict v;
@@ -46,7 +46,7 @@ ScanVerdict ScanTracker::record(const core::IpAddr& source, const core::IpAddr& 
             }
             return v;
         }
-        s = &sources_.insert(source,
+        s = &sources_.insert(source, hash,
                              [this](const core::IpAddr&, Source&) { stats_.add(evicted_); });
         s->ports.push_back(PortSeen{f.port, f.ts});
         s->hosts.push_back(HostSeen{f.host, f.ts});

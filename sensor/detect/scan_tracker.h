@@ -38,12 +38,22 @@ class ScanTracker {
 
     /// Records that `source` opened a flow to `host`:`port` (a printer port) at `ts`.
     ScanVerdict record(const core::IpAddr& source, const core::IpAddr& host, std::uint16_t port,
-                       core::Timestamp ts);
+                       core::Timestamp ts) {
+        return record(source, source_hash(source), host, port, ts);
+    }
+    /// record() with the source's source_hash(), for a caller that hashed it to prefetch.
+    ScanVerdict record(const core::IpAddr& source, std::uint64_t hash, const core::IpAddr& host,
+                       std::uint16_t port, core::Timestamp ts);
+    /// The one hash of a source both tables use: the same for every call (a fixed seed).
+    [[nodiscard]] std::uint64_t source_hash(const core::IpAddr& source) const noexcept {
+        return sources_.hash_of(source);
+    }
 
-    /// Starts loading what record() of `source` reads first (see LruTable::prefetch).
-    void prefetch(const core::IpAddr& source) const noexcept {
-        sources_.prefetch(source);
-        core::prefetch(&first_[first_index(source)]);
+    /// Starts loading what record() of the source of `hash` reads first (see
+    /// LruTable::prefetch).
+    void prefetch(std::uint64_t hash) const noexcept {
+        sources_.prefetch_hash(hash);
+        core::prefetch(&first_[first_index(hash)]);
     }
 
   private:
@@ -126,12 +136,11 @@ class ScanTracker {
         std::uint16_t port = 0;
         core::Timestamp ts;
     };
-    FirstSight& first_sight(const core::IpAddr& source) noexcept {
-        return first_[first_index(source)];
-    }
-    [[nodiscard]] std::size_t first_index(const core::IpAddr& source) const noexcept {
-        // Seeded like the LRU tables, so that chosen sources cannot aim at one slot.
-        return core::hash_finish(core::hash_addr(0x5ca9, source)) & (first_.size() - 1);
+    FirstSight& first_sight(std::uint64_t hash) noexcept { return first_[first_index(hash)]; }
+    /// The LRU table's hash, whose low bits pick its index cell: the high bits pick the slot
+    /// here, so one hash serves both tables.
+    [[nodiscard]] std::size_t first_index(std::uint64_t hash) const noexcept {
+        return (hash >> 32U) & (first_.size() - 1);
     }
 
     core::ScanConfig scan_;
