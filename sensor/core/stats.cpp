@@ -11,6 +11,27 @@ Stats::~Stats() {
     }
 }
 
+StatsBatch::StatsBatch(Stats& stats) noexcept : stats_(stats), previous_(t_stats_batch) {
+    t_stats_batch = this;
+}
+
+StatsBatch::~StatsBatch() {
+    flush();
+    t_stats_batch = previous_;
+}
+
+void StatsBatch::flush() noexcept {
+    for (std::uint32_t i = 0; i < count_; ++i) {
+        const std::uint16_t idx = order_[i];  // NOLINT(cppcoreguidelines-pro-bounds-*)
+        if (pending_[idx] != 0.0) {           // NOLINT(cppcoreguidelines-pro-bounds-*)
+            stats_.at(idx).value.fetch_add(pending_[idx], std::memory_order_relaxed);  // NOLINT
+        }
+        pending_[idx] = 0.0;  // NOLINT(cppcoreguidelines-pro-bounds-constant-array-index)
+        dirty_[idx] = false;  // NOLINT(cppcoreguidelines-pro-bounds-constant-array-index)
+    }
+    count_ = 0;
+}
+
 FamilyId Stats::family(Metric m) {
     const auto& f = metric_family(m);
     return family(std::string(f.name), std::string(f.help), f.type);

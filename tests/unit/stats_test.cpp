@@ -107,3 +107,63 @@ TEST_CASE("docs/spec.md section 7 lists exactly the families of core/metrics.h, 
         CHECK(stats.family(std::string(f.name), "", f.type).index == stats.family(f.id).index);
     }
 }
+
+TEST_CASE("StatsBatch: its thread sees its adds at once, other readers at each flush", "[stats]") {
+    Stats stats;
+    const auto fam = stats.family("t_total", "test", MetricType::Counter);
+    const auto a = stats.series(fam, {{"k", "a"}});
+    const auto b = stats.series(fam, {{"k", "b"}});
+    stats.add(a, 1);
+    double seen_elsewhere = -1;
+    const auto read_from_another_thread = [&] {
+        std::thread([&] { seen_elsewhere = stats.get(a); }).join();
+        return seen_elsewhere;
+    };
+    {
+        printwatch::core::StatsBatch batch(stats);
+        stats.add(a, 2);
+        stats.add(a, 3);
+        stats.add(b);
+        CHECK(stats.get(a) == 6);                // the owner counts its pending adds
+        CHECK(read_from_another_thread() == 1);  // not yet flushed
+        stats.set(b, 10);                        // a set supersedes the adds before it
+        stats.add(b, 2);
+        CHECK(stats.get(b) == 12);
+        batch.flush();
+        CHECK(read_from_another_thread() == 6);
+        stats.add(a, 4);
+        CHECK(stats.value("t_total", {{"k", "a"}}) == 10);  // value() flushes the owner's batch
+        CHECK(read_from_another_thread() == 10);
+        stats.add(a, 5);
+    }
+    CHECK(read_from_another_thread() == 15);  // the batch flushes when it ends
+    CHECK(stats.get(b) == 12);
+    stats.add(a);  // no batch any more: straight to the series
+    CHECK(read_from_another_thread() == 16);
+}
+
+TEST_CASE("StatsBatch: series past its slots and adds of other threads go straight through",
+          "[stats]") {
+    Stats stats;
+    const auto fam = stats.family("u_total", "test", MetricType::Counter);
+    printwatch::core::SeriesId last;
+    for (int i = 0; i < 1100; ++i) {
+        last = stats.series(fam, {{"i", std::to_string(i)}});
+    }
+    const auto first = stats.series(fam, {{"i", "0"}});
+    printwatch::core::StatsBatch batch(stats);
+    stats.add(last, 7);
+    stats.add(first, 1);
+    double last_elsewhere = 0;
+    double first_elsewhere = 0;
+    std::thread([&] {
+        stats.add(first, 100);  // this thread has no batch
+        last_elsewhere = stats.get(last);
+        first_elsewhere = stats.get(first);
+    }).join();
+    CHECK(last_elsewhere == 7);
+    CHECK(first_elsewhere == 100);
+    CHECK(stats.get(first) == 101);
+    batch.flush();
+    CHECK(stats.get(first) == 101);
+}
