@@ -56,6 +56,9 @@ class Loop {
     /// One batch per interface; returns the frames processed.
     std::uint64_t serve() {
         auto& pipeline = *worker_.pipeline;
+        // The batch's counter adds reach the shared series when it returns: a lock cmpxchg
+        // per add, on lines that every worker writes, was the cost of a flood's counters.
+        const core::StatsBatch batch(pipeline.stats());
         std::uint64_t total = 0;
         bool backlog = false;  // a source still had frames waiting after its batch
         for (std::size_t i = 0; i < worker_.sources.size(); ++i) {

@@ -70,6 +70,8 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     /// goes into events instead of in_iface.
     std::uint16_t add_interface(const std::string& name, const std::string& pcap_filename = {});
     void on_frame(const core::RawFrame& frame);
+    /// The registry this pipeline counts in, for a capture loop's StatsBatch.
+    [[nodiscard]] core::Stats& stats() noexcept { return stats_; }
     /// `count` packets of interface `iface` that the capture filter rejected: counted as
     /// read, not decoded.
     void on_filtered(std::uint16_t iface, std::uint64_t count);
