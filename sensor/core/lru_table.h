@@ -57,8 +57,10 @@ class LruTable {
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
     /// Finds a key without changing its recency.
-    Value* find(const Key& key) noexcept {
-        const auto idx = lookup(key, hash(key));
+    Value* find(const Key& key) noexcept { return find(key, hash(key)); }
+    /// find() with the key's hash_of().
+    Value* find(const Key& key, std::uint64_t h) noexcept {
+        const auto idx = lookup(key, h);
         return idx == kNone ? nullptr : &slots_[idx].value;
     }
     /// The table's hash of a key, for a caller that probes and then inserts the same key: the

@@ -83,7 +83,9 @@ bool AlertGate::admit(const SuppressKey& key, std::uint64_t key_hash, std::strin
     if (minute != minute_) {
         start_minute(minute);  // roll() normally runs first; this keeps the budget right if not
     }
-    SourceMinute* src = alerted_.touch(source);
+    // One hash of the source for both of its tables (the same key type, hash and seed).
+    const std::uint64_t source_hash = alerted_.hash_of(source);
+    SourceMinute* src = alerted_.touch(source, source_hash);
     if (src != nullptr && src->minute != minute) {
         src->lane = 0;  // its lane count belongs to the minute of its latest alert
     }
@@ -99,10 +101,11 @@ bool AlertGate::admit(const SuppressKey& key, std::uint64_t key_hash, std::strin
         stats_.add(entry.suppressed);
         ++flood_suppressed_;
         ++entry.flood;
-        if (auto* n = flood_sources_.find(source); n != nullptr) {
+        if (auto* n = flood_sources_.find(source, source_hash); n != nullptr) {
             ++*n;
         } else if (flood_sources_.size() < flood_sources_.capacity()) {
-            flood_sources_.insert(source) = 1;
+            flood_sources_.insert(source, source_hash, [](const core::IpAddr&, std::uint64_t&) {}) =
+                1;
         } else {
             stats_.add(flood_sources_full_);  // counted in the summary, not among its top sources
         }
@@ -122,8 +125,9 @@ bool AlertGate::admit(const SuppressKey& key, std::uint64_t key_hash, std::strin
         }) = ts;
     }
     if (src == nullptr) {
-        src = &alerted_.insert(
-            source, [this](const core::IpAddr&, SourceMinute&) { stats_.add(sources_evicted_); });
+        src = &alerted_.insert(source, source_hash, [this](const core::IpAddr&, SourceMinute&) {
+            stats_.add(sources_evicted_);
+        });
     }
     src->minute = minute;
     stats_.add(entry.emitted);

@@ -122,6 +122,8 @@ class AlertGate {
     std::uint64_t flood_suppressed_ = 0;
     /// The current minute's budget-suppressed alerts per source, for its top sources: the
     /// first kMaxFloodSources sources of the minute, cleared when it ends.
+    /// Always probed and filled with alerted_'s hash of the source, so that admit() hashes a
+    /// source once for both tables (consistent whatever either table's seed).
     core::LruTable<core::IpAddr, std::uint64_t> flood_sources_;
 };
 
