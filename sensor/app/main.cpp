@@ -31,6 +31,7 @@
 #include <optional>
 #include <poll.h>
 #include <pwd.h>
+#include <random>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -319,6 +320,12 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
         }
     }
     return total;
+}
+
+/// A live sensor's hash key (PipelineOptions::hash_seed), drawn from the kernel's random pool.
+std::uint64_t random_hash_seed() {
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32U) ^ rd();
 }
 
 /// The sensor's identity for flow ids: its name (sensor.name, by default the host name).
@@ -612,12 +619,14 @@ int run(Options o) {
     if (!o.interfaces.empty()) {
         options.flow_id_salt =
             sensor_salt(config->sensor.name);  // live: two sensors give one flow two ids
+        options.hash_seed = random_hash_seed();
     }
     const bool threaded = worker_sources.size() > 1;
     app::SerializedSink serialized(out.events());
     core::EventSink& events = threaded ? serialized : out.events();
     if (threaded) {
-        options.detection = std::make_shared<detect::DetectionState>(*config, stats);
+        options.detection =
+            std::make_shared<detect::DetectionState>(*config, stats, options.hash_seed);
         options.detection->threaded = true;
         options.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
     }

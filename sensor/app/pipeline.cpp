@@ -19,7 +19,7 @@ constexpr std::size_t kHashedPayloadBytes = 64;
 
 bool DuplicateFilter::seen(const core::DecodedPacket& pkt) noexcept {
     // Everything that identifies the packet end to end, nothing that a hop rewrites.
-    std::uint64_t h = core::hash_addr(core::hash_addr(pkt.ip_proto, pkt.src), pkt.dst);
+    std::uint64_t h = core::hash_addr(core::hash_addr(seed_ ^ pkt.ip_proto, pkt.src), pkt.dst);
     h = core::hash_word(h, (static_cast<std::uint64_t>(pkt.ip_id) << 32U) |
                                (static_cast<std::uint64_t>(pkt.sport) << 16U) | pkt.dport);
     h = core::hash_word(h, (static_cast<std::uint64_t>(pkt.seq) << 32U) | pkt.ack);
@@ -44,9 +44,12 @@ Pipeline::Pipeline(const core::SensorConfig& config, core::Stats& stats, core::E
       ports_(services_, config.ports),
       envelope_(inputs_, services_, options_.flow_id_salt),
       records_(sink, envelope_),
-      detector_(config, stats, sink, envelope_, ports_, services_, registry, options_.detection),
-      flows_(config.limits, config.flow.vlan_tracking, stats, *this, options_.hash_seed),
-      app_(registry, services_, config, options_.all_traffic, stats) {
+      detector_(config, stats, sink, envelope_, ports_, services_, registry, options_.detection,
+                options_.hash_seed),
+      // The flow table's own constant, so that a replay's flows hash as they always have.
+      flows_(config.limits, config.flow.vlan_tracking, stats, *this, 0x5eed ^ options_.hash_seed),
+      app_(registry, services_, config, options_.all_traffic, stats),
+      duplicates_(options_.hash_seed) {
     if (!options_.stats_deadline) {
         options_.stats_deadline = std::make_shared<std::atomic<std::int64_t>>(INT64_MIN);
     }

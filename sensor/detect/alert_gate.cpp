@@ -27,7 +27,7 @@ std::size_t SuppressKeyHash::operator()(const SuppressKey& k) const noexcept {
 }
 
 AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
-                     core::Stats& stats)
+                     core::Stats& stats, std::uint64_t hash_seed)
     : alerts_(alerts),
       stats_(stats),
       emitted_family_(stats.family(core::Metric::Alerts)),
@@ -37,9 +37,9 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
           stats.series(core::table_evictions_family(stats), {{"table", "alert_sources"}})),
       flood_sources_full_(
           stats.series(core::table_full_family(stats), {{"table", "flood_sources"}})),
-      last_(limits.clients),
-      alerted_(limits.clients),
-      flood_sources_(kMaxFloodSources) {}
+      last_(limits.clients, hash_seed),
+      alerted_(limits.clients, hash_seed),
+      flood_sources_(kMaxFloodSources, hash_seed) {}
 
 AlertGate::KindEntry& AlertGate::kind_entry(std::string_view kind) {
     if (last_kind_ < kinds_.size() && kind.data() == last_kind_text_ &&

@@ -53,8 +53,9 @@ struct FloodSummary {
 
 class AlertGate {
   public:
+    /// `hash_seed` keys the tables' hashes (PipelineOptions::hash_seed).
     AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
-              core::Stats& stats);
+              core::Stats& stats, std::uint64_t hash_seed = 0);
     void reconfigure(const core::AlertsConfig& alerts) { alerts_ = alerts; }
 
     /// True when the alert should be written; counts it either way.

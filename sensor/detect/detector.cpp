@@ -18,19 +18,21 @@ namespace {
 constexpr core::Duration kMinute = core::Duration::seconds(60);
 }  // namespace
 
-DetectionState::DetectionState(const core::SensorConfig& config, core::Stats& stats)
-    : gate(config.alerts, config.limits, stats),
-      scans(config.alerts, config.limits, stats),
+DetectionState::DetectionState(const core::SensorConfig& config, core::Stats& stats,
+                               std::uint64_t hash_seed)
+    : gate(config.alerts, config.limits, stats, hash_seed),
+      scans(config.alerts, config.limits, stats, hash_seed),
       inventory(config, stats) {}
 
 Detector::Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
                    const EveEnvelope& envelope, const core::PortMap& ports,
                    const core::ServiceCatalog& services,
                    std::span<const core::DissectorInfo* const> dissectors,
-                   std::shared_ptr<DetectionState> shared)
+                   std::shared_ptr<DetectionState> shared, std::uint64_t hash_seed)
     : config_(&config),
       stats_(stats),
-      shared_(shared ? std::move(shared) : std::make_shared<DetectionState>(config, stats)),
+      shared_(shared ? std::move(shared)
+                     : std::make_shared<DetectionState>(config, stats, hash_seed)),
       scans_(shared_->scans),
       inventory_(shared_->inventory),
       ports_(ports),

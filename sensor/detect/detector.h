@@ -37,7 +37,9 @@ namespace printwatch::detect {
 /// `threaded` set (before the workers start), a Detector holds `mutex` while it uses this
 /// state; a replay's single pipeline takes no lock.
 struct DetectionState {
-    DetectionState(const core::SensorConfig& config, core::Stats& stats);
+    /// `hash_seed` keys the tables' hashes (PipelineOptions::hash_seed).
+    DetectionState(const core::SensorConfig& config, core::Stats& stats,
+                   std::uint64_t hash_seed = 0);
     AlertGate gate;
     ScanTracker scans;
     Inventory inventory;
@@ -63,12 +65,13 @@ class Detector {
     /// `ports` is the pipeline's port map, kept current on reload, and `services` the catalog
     /// it maps into; `dissectors` names every registered dissector, so violation counters are
     /// resolved once.
-    /// `shared` is the sensor's cross-flow state; nullptr makes one of its own.
+    /// `shared` is the sensor's cross-flow state; nullptr makes one of its own, with
+    /// `hash_seed`.
     Detector(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
              const EveEnvelope& envelope, const core::PortMap& ports,
              const core::ServiceCatalog& services,
              std::span<const core::DissectorInfo* const> dissectors,
-             std::shared_ptr<DetectionState> shared = nullptr);
+             std::shared_ptr<DetectionState> shared = nullptr, std::uint64_t hash_seed = 0);
     void reconfigure(const core::SensorConfig& config);
 
     /// Runs timers up to `now`: attempt timeouts, the alert-budget minute, exposure expiry.

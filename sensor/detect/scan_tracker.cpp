@@ -7,11 +7,11 @@
 namespace printwatch::detect {
 
 ScanTracker::ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
-                         core::Stats& stats)
+                         core::Stats& stats, std::uint64_t hash_seed)
     : scan_(alerts.scan),
       stats_(stats),
       evicted_(stats.series(core::table_evictions_family(stats), {{"table", "scan_sources"}})),
-      sources_(limits.clients) {
+      sources_(limits.clients, hash_seed) {
     first_.resize(std::bit_ceil(std::max<std::size_t>(16, limits.clients)));
 }
 

@@ -32,8 +32,9 @@ struct ScanVerdict {
 
 class ScanTracker {
   public:
+    /// `hash_seed` keys the tables' hashes (PipelineOptions::hash_seed).
     ScanTracker(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
-                core::Stats& stats);
+                core::Stats& stats, std::uint64_t hash_seed = 0);
     void reconfigure(const core::AlertsConfig& alerts) { scan_ = alerts.scan; }
 
     /// Records that `source` opened a flow to `host`:`port` (a printer port) at `ts`.

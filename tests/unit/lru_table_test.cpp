@@ -2,6 +2,7 @@
 // LruTable against a plain model (a recency list and a map) over long random churn, with a
 // hash that piles keys into a few cells so that probe runs wrap and deletions shift cells back.
 #include "core/lru_table.h"
+#include "core/net.h"
 
 #include <catch2/catch.hpp>
 
@@ -125,4 +126,26 @@ TEST_CASE("LruTable clear and erase_oldest", "[lru]") {
     }
     REQUIRE(t.size() == 8);
     REQUIRE(*t.find(104) == 104);
+}
+
+TEST_CASE("LruTable: keys chosen to share a home cell under one seed spread under another",
+          "[lru]") {
+    // What an attacker who knows the hash (it is public) could send a sensor with a fixed
+    // seed: sources whose home cells are all one, found by trying addresses offline.
+    using printwatch::core::IpAddr;
+    const LruTable<IpAddr, int> known(4096, 0);
+    const LruTable<IpAddr, int> keyed(4096, 0x9e3779b97f4a7c15ULL);
+    constexpr std::uint64_t kCells = 8192;  // 2 x capacity, as the table sizes its index
+    std::vector<IpAddr> chosen;
+    for (std::uint32_t host = 1; chosen.size() < 64; ++host) {
+        const IpAddr a = IpAddr::v4(0xc6000000U + host);
+        if ((known.hash_of(a) & (kCells - 1)) == 7) {
+            chosen.push_back(a);
+        }
+    }
+    std::map<std::uint64_t, int> cells;
+    for (const auto& a : chosen) {
+        ++cells[keyed.hash_of(a) & (kCells - 1)];
+    }
+    CHECK(cells.size() >= 60);  // 64 keys over 8192 cells: a few may meet, not a run
 }
