@@ -2,6 +2,7 @@
 // LruTable against a plain model (a recency list and a map) over long random churn, with a
 // hash that piles keys into a few cells so that probe runs wrap and deletions shift cells back.
 #include "core/lru_table.h"
+
 #include "core/net.h"
 
 #include <catch2/catch.hpp>
