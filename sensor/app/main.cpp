@@ -277,34 +277,21 @@ std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources
         auto& src = sources[i];
         core::RawFrame frame;
         std::uint64_t n = 0;
-        // Packets the filter rejected, counted in one add per run of them: even batched, an
-        // add for each was 5 % of a default-filter replay. Counted before the next packet is
-        // processed (stats events see every packet before it).
-        std::uint64_t filtered = 0;
-        const auto flush_filtered = [&] {
-            if (filtered != 0) {
-                pipeline.on_filtered(frame.iface, filtered);
-                filtered = 0;
-            }
-        };
         capture::ReadStatus st{};
         for (;;) {
             st = src.next(frame);
             if (st == capture::ReadStatus::Packet) {
-                flush_filtered();
                 pipeline.on_frame(frame);
             } else if (st == capture::ReadStatus::Filtered) {
-                ++filtered;
+                pipeline.on_filtered(frame.iface);
             } else {
                 break;
             }
             if ((++n & 4095U) == 0) {
-                flush_filtered();
                 batch.flush();  // for a /metrics scrape mid-replay
             }
             progress.tick(src, o.read_files[i], n);
         }
-        flush_filtered();
         if (st == capture::ReadStatus::Error && g_stop != 0) {
             // SIGTERM interrupted the read (stdin, a pipe): a stop, not a damaged file.
             spdlog::info("-r {}: stopped by signal after {} packets", o.read_files[i], n);

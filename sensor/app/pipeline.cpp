@@ -129,8 +129,8 @@ bool Pipeline::stats_due() {
     return now_.usec >= due && deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
 }
 
-void Pipeline::on_filtered(std::uint16_t iface, std::uint64_t count) {
-    stats_.add(iface_series_.at(iface).packets, static_cast<double>(count));
+void Pipeline::on_filtered(std::uint16_t iface) {
+    stats_.add(iface_series_.at(iface).packets);
 }
 
 void Pipeline::on_frame(const core::RawFrame& frame) {

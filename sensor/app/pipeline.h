@@ -78,9 +78,9 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     void on_frame(const core::RawFrame& frame);
     /// The registry this pipeline counts in, for a capture loop's StatsBatch.
     [[nodiscard]] core::Stats& stats() noexcept { return stats_; }
-    /// `count` packets of interface `iface` that the capture filter rejected: counted as
-    /// read, not decoded.
-    void on_filtered(std::uint16_t iface, std::uint64_t count);
+    /// A packet of interface `iface` that the capture filter rejected: counted as read, not
+    /// decoded.
+    void on_filtered(std::uint16_t iface);
     /// Advances packet time without a packet (live capture when the wire is quiet).
     void tick(core::Timestamp now);
     /// Ends every flow, settles pending attempts, writes the final stats record. Workers end
