@@ -66,7 +66,8 @@ class AlertGate {
     /// admit() with the key's key_hash(), for a caller that hashed it to prefetch.
     bool admit(const SuppressKey& key, std::uint64_t key_hash, std::string_view kind,
                const core::IpAddr& source, core::Timestamp ts);
-    /// The gate's hash of a key: the same for every caller and every call (a fixed seed).
+    /// The gate's hash of a key: the same for every caller and every call (the seed is fixed
+    /// for the gate's life).
     [[nodiscard]] std::uint64_t key_hash(const SuppressKey& key) const noexcept {
         return last_.hash_of(key);
     }

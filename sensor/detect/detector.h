@@ -79,7 +79,8 @@ class Detector {
     /// Starts loading the shared tables that `pkt` (if it opens a flow) and the eviction of
     /// `victim` (the flow the next new flow pushes out, or nullptr) will read. Under a SYN
     /// flood each is a cache miss, and issued together they overlap. Reads only what never
-    /// changes after start, so it takes no lock.
+    /// changes after start, and writes only this worker's hashes of the keys (kept for the
+    /// lookups that follow), so it takes no lock.
     void prefetch(const core::DecodedPacket& pkt, const core::Flow* victim) noexcept;
     /// A TCP or UDP packet of `flow`, after the app layer has seen it.
     void on_packet(core::Flow& flow, core::Direction dir, bool created,

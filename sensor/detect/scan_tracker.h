@@ -45,7 +45,8 @@ class ScanTracker {
     /// record() with the source's source_hash(), for a caller that hashed it to prefetch.
     ScanVerdict record(const core::IpAddr& source, std::uint64_t hash, const core::IpAddr& host,
                        std::uint16_t port, core::Timestamp ts);
-    /// The one hash of a source both tables use: the same for every call (a fixed seed).
+    /// The one hash of a source both tables use: the same for every call (the seed is fixed
+    /// for the tracker's life).
     [[nodiscard]] std::uint64_t source_hash(const core::IpAddr& source) const noexcept {
         return sources_.hash_of(source);
     }
