@@ -57,6 +57,17 @@ class ByteReader {
         return ByteReader(*bytes);
     }
     bool skip(std::size_t n) noexcept { return take(n).has_value(); }
+    /// The next N bytes as a span of static extent, advancing past them: one bounds check for
+    /// a whole fixed header, whose fields are then read at compile-time offsets (be16<Off>).
+    template <std::size_t N>
+    std::optional<std::span<const std::uint8_t, N>> take_fixed() noexcept {
+        if (!need(N)) {
+            return std::nullopt;
+        }
+        std::span<const std::uint8_t, N> out = data_.subspan(pos_).template first<N>();
+        pos_ += N;
+        return out;
+    }
 
     /// Peek at byte `offset` ahead of the cursor without advancing; never fails the reader.
     [[nodiscard]] std::optional<std::uint8_t> peek(std::size_t offset = 0) const noexcept {
@@ -103,6 +114,18 @@ class ByteReader {
     std::size_t pos_ = 0;
     bool failed_ = false;
 };
+
+/// Big-endian fields of a fixed header (ByteReader::take_fixed) at offsets checked when compiled.
+template <std::size_t Off, std::size_t N>
+constexpr std::uint16_t be16(std::span<const std::uint8_t, N> b) noexcept {
+    static_assert(Off + 2 <= N, "field past the header");
+    return static_cast<std::uint16_t>((b[Off] << 8U) | b[Off + 1]);
+}
+template <std::size_t Off, std::size_t N>
+constexpr std::uint32_t be32(std::span<const std::uint8_t, N> b) noexcept {
+    static_assert(Off + 4 <= N, "field past the header");
+    return (static_cast<std::uint32_t>(be16<Off>(b)) << 16U) | be16<Off + 2>(b);
+}
 
 /// Text as bytes (hashing, test data). The span aliases the text.
 inline Bytes as_bytes(std::string_view s) noexcept {

@@ -28,5 +28,9 @@ struct DecodeStatus {
 
 /// Decodes one frame. `out` is fully overwritten. Never reads outside frame.data.
 DecodeStatus decode(const core::RawFrame& frame, core::DecodedPacket& out) noexcept;
+/// The same by walking every layer with its checks: what decode() does for any frame outside
+/// its fast path's common shape (Ethernet, one VLAN tag at most, IPv4 without options, TCP or
+/// UDP). Public so that a test can hold the two to the same answer.
+DecodeStatus decode_layers(const core::RawFrame& frame, core::DecodedPacket& out) noexcept;
 
 }  // namespace printwatch::decode

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <vector>
+
 using namespace printwatch;  // NOLINT(google-build-using-namespace)
 using decode::Layer;
 using decode::Outcome;
@@ -235,4 +238,100 @@ TEST_CASE("Link types: NULL (both byte orders), LOOP, raw, SLL, SLL2", "[decode]
                   .status.reason == core::ParseError::Truncated);
     }
     CHECK(run(ip, core::LinkType::Unsupported).status.reason == core::ParseError::Unsupported);
+}
+
+namespace {
+/// Every field of two decodes, payload by position (both must alias the same frame bytes).
+void require_same(const Decoded& fast, const Decoded& walk) {
+    REQUIRE(fast.status.outcome == walk.status.outcome);
+    REQUIRE(fast.status.layer == walk.status.layer);
+    REQUIRE(fast.status.reason == walk.status.reason);
+    if (walk.status.outcome == Outcome::Error) {
+        return;  // what an error leaves in the packet is never read
+    }
+    const auto& a = fast.pkt;
+    const auto& b = walk.pkt;
+    CHECK(a.kind == b.kind);
+    CHECK(a.has_mac == b.has_mac);
+    CHECK(a.src_mac == b.src_mac);
+    CHECK(a.dst_mac == b.dst_mac);
+    CHECK(a.vlan_count == b.vlan_count);
+    CHECK(a.vlan == b.vlan);
+    CHECK(a.src == b.src);
+    CHECK(a.dst == b.dst);
+    CHECK(a.ip_proto == b.ip_proto);
+    CHECK(a.ip_id == b.ip_id);
+    CHECK(a.sport == b.sport);
+    CHECK(a.dport == b.dport);
+    CHECK(a.tcp_flags == b.tcp_flags);
+    CHECK(a.seq == b.seq);
+    CHECK(a.ack == b.ack);
+    CHECK(a.payload.data() == b.payload.data());
+    CHECK(a.payload.size() == b.payload.size());
+    CHECK(a.payload_truncated == b.payload_truncated);
+    CHECK(a.icmp_type == b.icmp_type);
+    CHECK(a.quoted.src == b.quoted.src);
+    CHECK(a.quoted.sport == b.quoted.sport);
+}
+}  // namespace
+
+TEST_CASE("The fast path decodes exactly as the layer walk, on mutated and cut frames",
+          "[decode][fastpath]") {
+    // Seeds of every shape near the fast path's edges: TCP and UDP, tagged and not, options,
+    // fragments, other protocols; then every header byte set to values that cross its checks,
+    // and every truncation.
+    std::vector<Buf> seeds;
+    seeds.push_back(eth_ipv4_tcp(0x02));
+    seeds.push_back(eth_ipv4_tcp(0x18, {'@', 'P', 'J', 'L', '\n'}));
+    {
+        Buf b = test::ethernet(0x8100);
+        test::append(b, test::vlan_tag(0x2007, 0x0800));
+        test::append(b, test::ipv4(17, 12));
+        test::append(b, test::udp(8611, 40000, 4));
+        test::append(b, Buf{'B', 'J', 'N', 'P'});
+        seeds.push_back(b);
+    }
+    {
+        Buf b = test::ethernet(0x0800);
+        test::append(b, test::ipv4(17, 8 + 3));
+        test::append(b, test::udp(40000, 8612, 3));
+        test::append(b, Buf{1, 2, 3, 0, 0, 0, 0, 0, 0, 0});  // and Ethernet padding
+        seeds.push_back(b);
+    }
+    std::uint32_t rng = 12345;
+    auto next = [&] {
+        rng = rng * 1103515245U + 12345U;
+        return static_cast<std::uint8_t>(rng >> 16U);
+    };
+    const std::array<std::uint8_t, 12> interesting{0x00, 0x01, 0x05, 0x06, 0x08, 0x11,
+                                                   0x14, 0x20, 0x45, 0x46, 0x81, 0xff};
+    std::size_t compared = 0;
+    for (const Buf& seed : seeds) {
+        std::vector<Buf> variants{seed};
+        for (std::size_t pos = 12; pos < std::min<std::size_t>(seed.size(), 70); ++pos) {
+            for (auto v : interesting) {
+                Buf m = seed;
+                m[pos] = v;
+                variants.push_back(m);
+            }
+            Buf m = seed;
+            m[pos] = next();
+            variants.push_back(m);
+        }
+        for (std::size_t n = 0; n < seed.size(); ++n) {
+            variants.emplace_back(seed.begin(), seed.begin() + static_cast<long>(n));
+        }
+        for (const Buf& frame : variants) {
+            core::RawFrame f;
+            f.link = core::LinkType::Ethernet;
+            f.data = core::Bytes(frame);
+            Decoded fast;
+            Decoded walk;
+            fast.status = decode::decode(f, fast.pkt);
+            walk.status = decode::decode_layers(f, walk.pkt);
+            require_same(fast, walk);
+            ++compared;
+        }
+    }
+    CHECK(compared > 1000);
 }
