@@ -20,6 +20,7 @@
 // chained table it replaced spent a third of the flood's time in key compares and hashing.
 #pragma once
 
+#include "core/huge_pages.h"
 #include "core/prefetch.h"
 
 #include <algorithm>
@@ -42,8 +43,14 @@ class LruTable {
   public:
     static constexpr std::uint32_t kNone = UINT32_MAX;
 
-    explicit LruTable(std::size_t capacity, std::uint64_t seed = 0)
-        : capacity_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)), seed_(seed) {
+    /// `huge_pages`: the slots and index of a large table on transparent huge pages
+    /// (huge_pages.h), for a table that a flood probes at random.
+    explicit LruTable(std::size_t capacity, std::uint64_t seed = 0, bool huge_pages = false)
+        : capacity_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
+          seed_(seed),
+          index_(HugePageAllocator<Cell>(huge_pages)),
+          tags_(HugePageAllocator<std::uint8_t>(huge_pages)),
+          slots_(HugePageAllocator<Slot>(huge_pages)) {
         const std::size_t cells = std::bit_ceil(std::max<std::size_t>(16, 2 * capacity_));
         index_.assign(cells, Cell{});
         tags_.assign(cells, kEmpty);
@@ -318,10 +325,10 @@ class LruTable {
 
     std::size_t capacity_;
     std::uint64_t seed_;
-    std::vector<Cell> index_;
-    std::vector<std::uint8_t> tags_;  // one per index cell
+    std::vector<Cell, HugePageAllocator<Cell>> index_;
+    std::vector<std::uint8_t, HugePageAllocator<std::uint8_t>> tags_;  // one per index cell
     std::size_t mask_ = 0;
-    std::vector<Slot> slots_;
+    std::vector<Slot, HugePageAllocator<Slot>> slots_;
     std::uint32_t head_ = kNone;
     std::uint32_t tail_ = kNone;
     std::uint32_t free_ = kNone;

@@ -46,7 +46,7 @@ core::FlowKey FlowTable::KeyOfFlow::operator()(const core::Flow& f) const noexce
 
 FlowTable::FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
                      FlowEndHandler& handler, std::uint64_t hash_seed)
-    : table_(limits.flows, hash_seed),
+    : table_(limits.flows, hash_seed, /*huge_pages=*/true),
       handler_(handler),
       stats_(stats),
       vlan_tracking_(vlan_tracking) {

@@ -150,3 +150,33 @@ TEST_CASE("LruTable: keys chosen to share a home cell under one seed spread unde
     }
     CHECK(cells.size() >= 60);  // 64 keys over 8192 cells: a few may meet, not a run
 }
+
+TEST_CASE("HugePageAllocator: large arrays on a 2 MiB boundary, small ones as usual", "[lru]") {
+    using printwatch::core::HugePageAllocator;
+    using printwatch::core::kHugePageBytes;
+    HugePageAllocator<std::uint64_t> huge(true);
+    const std::size_t big = kHugePageBytes / sizeof(std::uint64_t) + 1;  // rounds up to 4 MiB
+    std::uint64_t* p = huge.allocate(big);
+    CHECK(reinterpret_cast<std::uintptr_t>(p) % kHugePageBytes == 0);  // NOLINT: an address
+    p[0] = 1;                                                          // NOLINT: the ends are ours
+    p[big - 1] = 2;                                                    // NOLINT
+    huge.deallocate(p, big);
+    // Below the size, or without `huge`, ordinary memory (whatever its alignment).
+    std::uint64_t* small = huge.allocate(16);
+    small[15] = 3;  // NOLINT
+    huge.deallocate(small, 16);
+    HugePageAllocator<std::uint64_t> plain;
+    std::uint64_t* q = plain.allocate(big);
+    q[big - 1] = 4;  // NOLINT
+    plain.deallocate(q, big);
+    CHECK_FALSE(huge == plain);
+    // A table on huge pages keeps its entries and their order as any other does.
+    LruTable<std::uint32_t, std::uint64_t> table(300000, 7, /*huge_pages=*/true);
+    for (std::uint32_t k = 0; k < 400000; ++k) {
+        table.insert(k) = k;
+    }
+    CHECK(table.size() == 300000);
+    CHECK(table.find(99999) == nullptr);
+    CHECK(*table.find(399999) == 399999);
+    CHECK(*table.oldest() == 100000);
+}
