@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <span>
 #include <stdexcept>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -29,12 +28,10 @@ constexpr std::size_t kPcapRecordHeader = 16;
 constexpr std::uint32_t kMaxRecord = 262144;
 // A pcapng block larger than this is corrupt (libpcap's limit is 16 MiB).
 constexpr std::uint32_t kMaxBlock = 16U * 1024 * 1024;
-constexpr std::size_t kStreamChunk = std::size_t{256} * 1024;
-// A mapped file's pages behind the read position are released every this many bytes.
-constexpr std::size_t kReleaseEvery = std::size_t{2} * 1024 * 1024;
-// A mapped file at least this large gets a MappedPager: below it the page work is too little
-// to be worth a thread (every golden capture is far smaller).
-constexpr std::size_t kPagedFrom = 4 * MappedPager::kAhead;
+// Each read() asks for up to this much: the copy then sits in the core's second-level cache
+// when the records are parsed (64 KiB to 4 MiB all read the 1 GB benchmark capture from the
+// page cache in 0.12-0.18 s here; 256 KiB was among the fastest).
+constexpr std::size_t kReadChunk = std::size_t{256} * 1024;
 // Interfaces per pcapng section: each costs a few bytes, and a hostile file could declare
 // millions; real captures have a handful.
 constexpr std::size_t kMaxInterfaces = 4096;
@@ -73,10 +70,6 @@ int linktype_number(std::uint32_t raw_field) {
 }  // namespace
 
 CaptureFileReader::~CaptureFileReader() {
-    pager_.reset();  // it reads the mapping: stopped before the mapping goes
-    if (mapped_ && base_ != nullptr) {
-        ::munmap(const_cast<std::uint8_t*>(base_), size_);  // NOLINT: munmap takes void*
-    }
     if (own_fd_ && fd_ >= 0) {
         ::close(fd_);
     }
@@ -94,25 +87,13 @@ std::unique_ptr<CaptureFileReader> CaptureFileReader::open(const std::string& pa
         r->own_fd_ = true;
     }
     struct stat st {};
-    if (::fstat(r->fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE,
-                         r->fd_, 0);
-        if (m != MAP_FAILED) {
-            ::madvise(m, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
-            r->base_ = static_cast<const std::uint8_t*>(m);
-            r->size_ = static_cast<std::size_t>(st.st_size);
-            r->mapped_ = true;
-        }
+    if (::fstat(r->fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+        r->file_size_ = static_cast<std::size_t>(st.st_size);
+        // Read ahead of us in large steps; the pages stay in the page cache, not in our memory.
+        static_cast<void>(::posix_fadvise(r->fd_, 0, 0, POSIX_FADV_SEQUENTIAL));
     }
     if (!r->read_header()) {
         throw std::runtime_error("-r " + path + ": " + r->error_);
-    }
-    if (r->mapped_ && r->size_ >= kPagedFrom) {
-        try {
-            r->pager_ = std::make_unique<MappedPager>(r->base_, r->size_);
-        } catch (const std::system_error&) {
-            // No thread to be had (RLIMIT_NPROC, say): next() does the page work itself.
-        }
     }
     return r;
 }
@@ -121,20 +102,24 @@ bool CaptureFileReader::ensure(std::size_t n) {
     if (size_ - pos_ >= n) {
         return true;
     }
-    if (mapped_ || eof_) {
+    if (eof_) {
         return false;
     }
-    // Stream: keep the unread tail, then read until `n` bytes are there or the input ends.
-    // The window never holds more than one record or block plus a chunk.
-    window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    // Keep the unread tail (less than one record or block), then read until `n` bytes are
+    // there or the input ends. The window holds one record or block plus a chunk at most.
+    if (pos_ > 0) {
+        std::memmove(window_.data(), window_.data() + pos_, size_ - pos_);  // NOLINT: offsets
+    }
+    window_start_ += pos_;
+    size_ -= pos_;
     pos_ = 0;
-    size_ = window_.size();
+    if (window_.size() < std::max(n, size_ + kReadChunk)) {
+        window_.resize(std::max(n, size_ + kReadChunk));  // not zeroed: DefaultInit
+    }
     while (size_ < n && !eof_) {
-        window_.resize(std::max(n, size_ + kStreamChunk));
         const auto room = std::span(window_).subspan(size_);
         const ssize_t got = ::read(fd_, room.data(), room.size());
         if (got < 0 && errno == EINTR) {
-            window_.resize(size_);
             base_ = window_.data();
             return false;  // a signal: the caller sees an error and the replay loop a stop
         }
@@ -143,7 +128,6 @@ bool CaptureFileReader::ensure(std::size_t n) {
         } else {
             size_ += static_cast<std::size_t>(got);
         }
-        window_.resize(size_);
     }
     base_ = window_.data();
     return size_ >= n;
@@ -232,26 +216,13 @@ void CaptureFileReader::peek_first_interface() {
 }
 
 std::optional<double> CaptureFileReader::share_read() const {
-    if (!mapped_ || size_ == 0) {
+    if (file_size_ == 0) {
         return std::nullopt;
     }
-    return static_cast<double>(pos_) / static_cast<double>(size_);
+    return static_cast<double>(window_start_ + pos_) / static_cast<double>(file_size_);
 }
 
 CaptureFileReader::Status CaptureFileReader::next(FileRecord& out) {
-    if (pager_) {
-        pager_->consumed(pos_);  // the previous frame is no longer valid
-    } else if (mapped_ && pos_ - released_ >= kReleaseEvery) {
-        // The pages behind the read position are done with (the previous frame is no longer
-        // valid): hand them back, so that a replay's resident memory stays a few MiB, not the
-        // file's size. They are clean file pages; nothing is lost.
-        const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-        const std::size_t upto = pos_ / page * page;
-        auto done = bytes().subspan(released_, upto - released_);
-        ::madvise(const_cast<std::uint8_t*>(done.data()), done.size(),  // NOLINT: void*
-                  MADV_DONTNEED);
-        released_ = upto;
-    }
     return pcapng_ ? next_pcapng(out) : next_pcap(out);
 }
 
@@ -291,10 +262,6 @@ CaptureFileReader::Status CaptureFileReader::packet(FileRecord& out, const Inter
 namespace {
 /// A record header and an Ethernet, IPv4 and TCP header: at most two cache lines.
 constexpr std::size_t kPrefetchedBytes = 16 + 14 + 20 + 20;
-constexpr std::size_t kStreamedAhead = 8192;
-// Every other cache line: the core's adjacent-line prefetcher brings the second of each pair
-// (measured: as fast as every line, with 4 % less CPU).
-constexpr std::size_t kStreamStride = 128;
 }  // namespace
 
 CaptureFileReader::Status CaptureFileReader::next_pcap(FileRecord& out) {
@@ -323,22 +290,13 @@ CaptureFileReader::Status CaptureFileReader::next_pcap(FileRecord& out) {
     const std::uint64_t units = std::uint64_t{sec} * iface.units_per_second + frac;
     packet(out, iface, units, kPcapRecordHeader, caplen, len);
     pos_ += kPcapRecordHeader + caplen;  // the frame still points at its bytes
-    if (mapped_ && size_ - pos_ >= kPrefetchedBytes) {
+    if (size_ - pos_ >= kPrefetchedBytes) {
         // The next record's header and the packet headers behind it, while this frame is
         // processed: records are of any length, so no hardware prefetcher guesses where the
-        // next one starts, and its first touch was the largest cost of a filtered replay.
+        // next one starts.
         const auto next = bytes().subspan(pos_, kPrefetchedBytes);
         core::prefetch(next.data());
         core::prefetch(&next.back());
-        // And every cache line up to kStreamedAhead bytes further on, into the second-level
-        // cache: one record ahead is too close when a filtered record takes less time than a
-        // memory load (5 to 10 % of a default-filter replay; 2, 8 and 32 KiB were tried, 8 was
-        // best). Not into the first level: most of these lines are never read, and waiting
-        // for its few line buffers was the reader's largest stall (16 % slower, measured).
-        const std::size_t want = std::min(size_, pos_ + kStreamedAhead);
-        for (; streamed_ < want; streamed_ += kStreamStride) {
-            core::prefetch_l2(&bytes()[streamed_]);
-        }
     }
     return Status::Record;
 }

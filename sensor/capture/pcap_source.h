@@ -20,8 +20,9 @@ namespace printwatch::capture {
 class CaptureFileReader;
 class PortPrefilter;
 
-/// Which code reads a replayed file: printwatch's own (mmap, every pcapng interface with its own
-/// link type) or libpcap's (kept to prove that both give the same output, and as a fallback).
+/// Which code reads a replayed file: printwatch's own (no copy per record, every pcapng
+/// interface with its own link type) or libpcap's (kept to prove that both give the same
+/// output, and as a fallback).
 enum class OfflineReader : std::uint8_t { Own, Libpcap };
 
 struct LiveOptions {

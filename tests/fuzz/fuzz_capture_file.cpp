@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target over printwatch's capture-file reader (pcap and pcapng, sensor/capture/
-// file_reader.cpp): any bytes, read both mapped (a memfd, as a regular file) and as a stream
+// file_reader.cpp): any bytes, read both as a regular file (a memfd) and as a stream
 // (a pipe, as stdin), must give records, an end or an error naming what is wrong, never a
 // crash, an out-of-bounds read or a hang. Every frame must lie inside what was read.
 #include "capture/file_reader.h"
