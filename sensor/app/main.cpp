@@ -6,6 +6,7 @@
 #include "app/outputs.h"
 #include "app/pipeline.h"
 #include "app/privileges.h"
+#include "app/replay.h"
 #include "app/state_file.h"
 #include "capture/pcap_source.h"
 #include "capture/port_prefilter.h"
@@ -224,89 +225,6 @@ std::vector<std::string> validate_flags(const Options& o) {
 
 std::string input_name(const std::string& path) {
     return path == "-" ? std::string("stdin") : std::filesystem::path(path).filename().string();
-}
-
-/// Replays every file in order through one pipeline. Returns the number of packets read.
-/// Progress on stderr for a person at a terminal: shown once a replay has taken more than
-/// two seconds, refreshed twice a second, and wiped at the end. Never when stderr is a file.
-class Progress {
-  public:
-    Progress() : enabled_(::isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
-    void tick(const capture::PcapSource& src, const std::string& name, std::uint64_t packets) {
-        if (!enabled_ || (packets & 0xFFF) != 0) {
-            return;  // the clock is read once per 4096 packets
-        }
-        const auto now = Clock::now();
-        if (now - start_ < std::chrono::seconds(2) ||
-            now - last_ < std::chrono::milliseconds(500)) {
-            return;
-        }
-        last_ = now;
-        shown_ = true;
-        const double secs = std::chrono::duration<double>(now - start_).count();
-        const auto share = src.share_read();
-        const std::string part = share ? fmt::format("{:3.0f}% of ", *share * 100) : "";
-        static_cast<void>(std::fprintf(
-            stderr, "\r\033[K%s%s: %llu packets, %.0f k packets/s", part.c_str(), name.c_str(),
-            static_cast<unsigned long long>(packets), static_cast<double>(packets) / secs / 1000));
-    }
-    ~Progress() {
-        if (shown_) {
-            static_cast<void>(std::fputs("\r\033[K", stderr));
-        }
-    }
-    Progress(const Progress&) = delete;
-    Progress& operator=(const Progress&) = delete;
-
-  private:
-    using Clock = std::chrono::steady_clock;
-    bool enabled_;
-    bool shown_ = false;
-    Clock::time_point start_;
-    Clock::time_point last_;
-};
-
-std::uint64_t replay(const Options& o, std::vector<capture::PcapSource>& sources,
-                     app::Pipeline& pipeline, core::Stats& stats, bool& any_error) {
-    std::uint64_t total = 0;
-    Progress progress;
-    // The pipeline's counter adds collect here, and reach the shared series every 4096
-    // packets (for a /metrics scrape mid-replay) and when the replay ends.
-    core::StatsBatch batch(stats);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        auto& src = sources[i];
-        core::RawFrame frame;
-        std::uint64_t n = 0;
-        capture::ReadStatus st{};
-        for (;;) {
-            st = src.next(frame);
-            if (st == capture::ReadStatus::Packet) {
-                pipeline.on_frame(frame);
-            } else if (st == capture::ReadStatus::Filtered) {
-                pipeline.on_filtered(frame.iface);
-            } else {
-                break;
-            }
-            if ((++n & 4095U) == 0) {
-                batch.flush();  // for a /metrics scrape mid-replay
-            }
-            progress.tick(src, o.read_files[i], n);
-        }
-        if (st == capture::ReadStatus::Error && g_stop != 0) {
-            // SIGTERM interrupted the read (stdin, a pipe): a stop, not a damaged file.
-            spdlog::info("-r {}: stopped by signal after {} packets", o.read_files[i], n);
-        } else if (st == capture::ReadStatus::Error) {
-            any_error = true;
-            pipeline.count_capture_error(static_cast<std::uint16_t>(i));
-            spdlog::error("-r {}: {} (after {} packets; the packets before it were processed)",
-                          o.read_files[i], src.last_error(), n);
-        }
-        total += n;
-        if (g_stop != 0) {
-            break;
-        }
-    }
-    return total;
 }
 
 /// A live sensor's hash key (PipelineOptions::hash_seed), drawn from the kernel's random pool.
@@ -674,7 +592,8 @@ int run(Options o) {
         app::run_live(workers, events, stats, hooks);
         report_drops(workers);
     } else {
-        packets = replay(o, worker_sources.front(), pipeline, stats, any_error);
+        packets =
+            app::replay(o.read_files, worker_sources.front(), pipeline, stats, g_stop, any_error);
     }
     shut_down(o, pipelines, stats, out, process);
     if (summary) {

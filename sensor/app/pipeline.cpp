@@ -129,53 +129,64 @@ bool Pipeline::stats_due() {
     return now_.usec >= due && deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
 }
 
-void Pipeline::on_filtered(std::uint16_t iface) {
-    stats_.add(iface_series_.at(iface).packets);
+void Pipeline::on_filtered(std::uint16_t iface, std::uint64_t packets) {
+    stats_.add(iface_series_.at(iface).packets, static_cast<double>(packets));
 }
 
-void Pipeline::on_frame(const core::RawFrame& frame) {
-    stats_.add(iface_series_.at(frame.iface).packets);
-    const auto status = decode::decode(frame, pkt_);
-    if (status.outcome == decode::Outcome::Error) {
-        count_decode_error(status);
+void Pipeline::prepare(const core::RawFrame& frame, PreparedPacket& out) noexcept {
+    out.status = decode::decode(frame, out.pkt);
+    out.transport = false;
+    out.duplicate = false;
+    if (out.status.outcome != decode::Outcome::Decoded) {
         return;
     }
+    const auto& pkt = out.pkt;
+    out.transport = pkt.kind == PacketKind::Tcp || pkt.kind == PacketKind::Udp;
+    if (out.transport) {
+        out.probe = flows_.probe(pkt);
+    }
+    out.duplicate = duplicates_.seen(pkt);
+}
+
+void Pipeline::process(std::uint16_t iface, const PreparedPacket& p) {
+    stats_.add(iface_series_.at(iface).packets);
+    if (p.status.outcome == decode::Outcome::Error) {
+        count_decode_error(p.status);
+        return;
+    }
+    const core::DecodedPacket& pkt = p.pkt;
     if (!started_) {
         started_ = true;
-        now_ = frame.ts;
+        now_ = pkt.ts;
     }
     // Packet time never runs backwards for timers, even across files or reordered captures.
-    now_ = std::max(now_, frame.ts);
+    now_ = std::max(now_, pkt.ts);
     stats_.set(last_packet_, core::to_seconds(now_));
-    if (status.outcome == decode::Outcome::NotIp) {
+    if (p.status.outcome == decode::Outcome::NotIp) {
         tick(now_);
         return;
     }
     // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Other packets
     // mostly hit warm entries, and there the prefetch's extra hashing would be pure cost.
-    const bool transport = pkt_.kind == PacketKind::Tcp || pkt_.kind == PacketKind::Udp;
-    if (transport) {
-        probe_ = flows_.probe(pkt_);
+    if (core::is_syn_only(pkt) && p.transport) {
+        flows_.prefetch(p.probe);
+        detector_.prefetch(pkt, flows_.next_victim());
     }
-    if (core::is_syn_only(pkt_) && transport) {
-        flows_.prefetch(probe_);
-        detector_.prefetch(pkt_, flows_.next_victim());
-    }
-    if (duplicates_.seen(pkt_)) {
+    if (p.duplicate) {
         stats_.add(duplicates_series_);
         return;
     }
     tick(now_);
-    handle_transport(pkt_);
+    handle_transport(pkt, p.probe);
 }
 
-void Pipeline::handle_transport(const core::DecodedPacket& pkt) {
+void Pipeline::handle_transport(const core::DecodedPacket& pkt, const flow::FlowProbe& probe) {
     switch (pkt.kind) {
         case PacketKind::Tcp:
         case PacketKind::Udp: {
             const bool dst_is_service =
                 ports_.lookup(pkt.ip_proto, pkt.dport) != core::ServiceId::None;
-            auto obs = flows_.observe(pkt, probe_, dst_is_service);
+            auto obs = flows_.observe(pkt, probe, dst_is_service);
             if (obs.created) {
                 obs.flow->service = ports_.lookup(obs.flow->proto, obs.flow->server_port);
             }

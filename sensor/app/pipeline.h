@@ -66,6 +66,15 @@ class DuplicateFilter {
     std::uint64_t seed_;
 };
 
+/// What Pipeline::prepare() works out from a frame alone, ahead of its processing.
+struct PreparedPacket {
+    decode::DecodeStatus status;
+    core::DecodedPacket pkt;
+    flow::FlowProbe probe;   // pkt's flow key and hash, when `transport`
+    bool transport = false;  // TCP or UDP
+    bool duplicate = false;  // a mirrored copy of a recent packet (DuplicateFilter)
+};
+
 class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandler {
   public:
     Pipeline(const core::SensorConfig& config, core::Stats& stats, core::EventSink& sink,
@@ -75,12 +84,22 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     /// interface, or the file's base name); `pcap_filename` (replay only, the path as given)
     /// goes into events instead of in_iface.
     std::uint16_t add_interface(const std::string& name, const std::string& pcap_filename = {});
-    void on_frame(const core::RawFrame& frame);
+    void on_frame(const core::RawFrame& frame) {
+        prepare(frame, prepared_);
+        process(frame.iface, prepared_);
+    }
+    /// on_frame() in two steps. prepare() reads only the frame, the duplicate filter's state
+    /// and what is fixed at construction; process() does the rest with the packet, its flow
+    /// probe and its duplicate verdict as prepare() left them.
+    void prepare(const core::RawFrame& frame, PreparedPacket& out) noexcept;
+    /// The rest of on_frame() for a prepared frame of interface `iface`; `p.pkt` must still
+    /// point at the frame's bytes.
+    void process(std::uint16_t iface, const PreparedPacket& p);
     /// The registry this pipeline counts in, for a capture loop's StatsBatch.
     [[nodiscard]] core::Stats& stats() noexcept { return stats_; }
     /// A packet of interface `iface` that the capture filter rejected: counted as read, not
     /// decoded.
-    void on_filtered(std::uint16_t iface);
+    void on_filtered(std::uint16_t iface, std::uint64_t packets = 1);
     /// Advances packet time without a packet (live capture when the wire is quiet).
     void tick(core::Timestamp now);
     /// Ends every flow, settles pending attempts, writes the final stats record. Workers end
@@ -111,7 +130,7 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     void write_stats(core::Timestamp ts);
     /// Whether a stats record is due at now_, claiming it when it is.
     bool stats_due();
-    void handle_transport(const core::DecodedPacket& pkt);
+    void handle_transport(const core::DecodedPacket& pkt, const flow::FlowProbe& probe);
 
     const core::SensorConfig* config_;
     core::Stats& stats_;
@@ -127,8 +146,7 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     flow::FlowTable flows_;
     flow::AppLayer app_;
     DuplicateFilter duplicates_;
-    core::DecodedPacket pkt_;  // reused: no per-packet allocation
-    flow::FlowProbe probe_;    // pkt_'s flow key and hash, when it is TCP or UDP
+    PreparedPacket prepared_;  // on_frame()'s, reused: no per-packet allocation
     core::Timestamp now_;
     bool started_ = false;
     std::array<std::array<core::SeriesId, 4>, static_cast<std::size_t>(decode::Layer::Count)>
