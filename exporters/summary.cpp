@@ -97,7 +97,7 @@ std::string html_escape(std::string_view s) {
 }  // namespace
 
 Summary::Summary(std::size_t max_targets, std::size_t max_sources)
-    : max_targets_(max_targets), max_sources_(max_sources) {}
+    : max_targets_(max_targets), sources_(max_sources) {}
 
 namespace {
 
@@ -166,30 +166,7 @@ void Summary::on_attempt(const core::SettledAttempt& a) {
         record_outcome(it->second, o, a.start, kRecentBlocked);
         add_to_timeline(it->second.timeline, o, a.start, kMaxBuckets);
     }
-    count_source(a.client);
-}
-
-void Summary::count_source(const core::IpAddr& client) {
-    // Space-saving top-k: a new source past capacity takes the place of the smallest one,
-    // inheriting its count (so counts are upper bounds and the heavy hitters always stay).
-    if (auto s = sources_.find(client); s != sources_.end()) {
-        ++s->second;
-        return;
-    }
-    if (sources_.size() < max_sources_) {
-        sources_.emplace(client, 1);
-        return;
-    }
-    core::IpAddr victim;
-    std::uint64_t least = UINT64_MAX;
-    for (const auto& [source, n] : sources_) {
-        if (n < least) {
-            least = n;
-            victim = source;
-        }
-    }
-    sources_.erase(victim);
-    sources_.emplace(client, least + 1);
+    sources_.add(a.client);
 }
 
 std::vector<const Summary::Target*> Summary::targets() const {
@@ -212,10 +189,7 @@ Summary::Verdict Summary::verdict(const Target& t) {
 }
 
 std::vector<std::pair<core::IpAddr, std::uint64_t>> Summary::top_sources(std::size_t n) const {
-    std::vector<std::pair<core::IpAddr, std::uint64_t>> all(sources_.begin(), sources_.end());
-    std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
-        return x.second != y.second ? x.second > y.second : x.first < y.first;
-    });
+    auto all = sources_.sorted();
     all.resize(std::min(n, all.size()));
     return all;
 }

@@ -12,13 +12,13 @@
 
 #include "core/flow.h"
 #include "core/stats.h"
+#include "exporters/top_k.h"
 
 #include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -66,15 +66,12 @@ class Summary final : public core::AttemptObserver {
     [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
 
   private:
-    void count_source(const core::IpAddr& client);
-
     static constexpr std::size_t kMaxBuckets = 240;  // bars per timeline, whatever the span
     static constexpr std::size_t kRecentBlocked = 64;
 
     std::size_t max_targets_;
-    std::size_t max_sources_;
     std::map<std::pair<core::IpAddr, core::ServiceId>, Target> targets_;
-    std::unordered_map<core::IpAddr, std::uint64_t> sources_;
+    TopK<core::IpAddr> sources_;
     std::uint64_t targets_dropped_ = 0;
     std::uint64_t attempts_ = 0;
 };

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <string>
 
 using namespace printwatch;  // NOLINT(google-build-using-namespace)
@@ -83,4 +85,49 @@ TEST_CASE("The HTML report escapes configured names and has no external resource
     CHECK(html.find("<svg class=\"timeline\"") != std::string::npos);
     const auto text = exporters::render_summary_text(s, stats, {{"x.pcap"}, 2});
     CHECK(text.find("exposed") != std::string::npos);
+}
+
+TEST_CASE("TopK keeps space-saving's guarantees over skewed and flat streams", "[summary]") {
+    for (const std::uint32_t k : {1U, 4U, 16U, 64U}) {
+        for (const std::uint32_t distinct : {8U, 100U, 5000U}) {
+            exporters::TopK<std::uint32_t> top(k);
+            std::map<std::uint32_t, std::uint64_t> truth;
+            std::uint32_t rng = 7 + k + distinct;
+            const std::uint64_t n = 20000;
+            for (std::uint64_t i = 0; i < n; ++i) {
+                rng = rng * 1103515245U + 12345U;
+                // Skewed: key 0 a fifth of the time, key 1 a tenth, the rest spread out.
+                const std::uint32_t r = (rng >> 8U) % 100;
+                const std::uint32_t key = r < 20 ? 0 : r < 30 ? 1 : 2 + (rng >> 16U) % distinct;
+                top.add(key);
+                ++truth[key];
+            }
+            const auto counted = top.sorted();
+            INFO("k " << k << ", distinct " << distinct);
+            REQUIRE(counted.size() == std::min<std::size_t>(k, truth.size()));
+            std::uint64_t sum = 0;
+            for (std::size_t i = 0; i < counted.size(); ++i) {
+                sum += counted[i].second;
+                if (i > 0) {
+                    CHECK(counted[i - 1].second >= counted[i].second);
+                }
+                CHECK(counted[i].second >= truth[counted[i].first]);  // an upper bound
+            }
+            CHECK(sum == n);  // every add counted once
+            const std::uint64_t smallest = counted.back().second;
+            for (const auto& [key, count] : counted) {
+                CHECK(count - truth[key] <= smallest);  // overcounted by at most the minimum
+            }
+            if (truth.size() <= k) {
+                for (const auto& [key, count] : counted) {
+                    CHECK(count == truth[key]);  // room for every key: exact
+                }
+            }
+            if (k >= 16) {  // keys above n/k are never lost
+                CHECK(counted[0].first == 0);
+                CHECK(std::any_of(counted.begin(), counted.end(),
+                                  [](const auto& kv) { return kv.first == 1; }));
+            }
+        }
+    }
 }
