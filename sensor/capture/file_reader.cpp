@@ -222,11 +222,12 @@ std::optional<double> CaptureFileReader::share_read() const {
     return static_cast<double>(window_start_ + pos_) / static_cast<double>(file_size_);
 }
 
-CaptureFileReader::Status CaptureFileReader::next(FileRecord& out) {
+CaptureFileReader::Status CaptureFileReader::next(core::RawFrame& frame, int& linktype) {
+    const Out out{frame, linktype};
     return pcapng_ ? next_pcapng(out) : next_pcap(out);
 }
 
-CaptureFileReader::Status CaptureFileReader::packet(FileRecord& out, const Interface& iface,
+CaptureFileReader::Status CaptureFileReader::packet(Out out, const Interface& iface,
                                                     std::uint64_t ts_units, std::size_t data_at,
                                                     std::uint32_t caplen, std::uint32_t wire_len) {
     // Microseconds, truncating finer units as libpcap does at microsecond precision.
@@ -264,7 +265,7 @@ namespace {
 constexpr std::size_t kPrefetchedBytes = 16 + 14 + 20 + 20;
 }  // namespace
 
-CaptureFileReader::Status CaptureFileReader::next_pcap(FileRecord& out) {
+CaptureFileReader::Status CaptureFileReader::next_pcap(Out out) {
     if (!ensure(1)) {
         return Status::End;
     }
@@ -390,7 +391,7 @@ CaptureFileReader::Status CaptureFileReader::next_block_header(std::uint32_t& ty
     return Status::Record;
 }
 
-CaptureFileReader::Status CaptureFileReader::packet_block(FileRecord& out, std::uint32_t type,
+CaptureFileReader::Status CaptureFileReader::packet_block(Out out, std::uint32_t type,
                                                           std::uint32_t len) {
     if (type == kBlockSimplePacket) {
         if (interfaces_.empty()) {
@@ -421,7 +422,7 @@ CaptureFileReader::Status CaptureFileReader::packet_block(FileRecord& out, std::
     return packet(out, interfaces_[id], ts, 28, caplen, u32(24));
 }
 
-CaptureFileReader::Status CaptureFileReader::next_pcapng(FileRecord& out) {
+CaptureFileReader::Status CaptureFileReader::next_pcapng(Out out) {
     for (;;) {
         if (!ensure(1)) {
             return Status::End;

@@ -220,8 +220,8 @@ void PcapSource::set_filter(const std::string& bpf, const std::string& origin) {
 }
 
 ReadStatus PcapSource::next_from_file(core::RawFrame& frame) {
-    FileRecord record;
-    switch (file_->next(record)) {
+    int linktype = 0;
+    switch (file_->next(frame, linktype)) {
         case CaptureFileReader::Status::End:
             return ReadStatus::End;
         case CaptureFileReader::Status::Error:
@@ -230,8 +230,7 @@ ReadStatus PcapSource::next_from_file(core::RawFrame& frame) {
         case CaptureFileReader::Status::Record:
             break;
     }
-    frame = record.frame;
-    frame.link = map_dlt(dlt_for_linktype(record.linktype));
+    frame.link = map_dlt(dlt_for_linktype(linktype));
     frame.iface = index_;
     if (!filter_for_ || frame.link == core::LinkType::Unsupported) {
         return ReadStatus::Packet;  // an unsupported link type is the decoder's to count
@@ -246,7 +245,7 @@ ReadStatus PcapSource::next_from_file(core::RawFrame& frame) {
                 break;
         }
     }
-    const Program* program = filter_for_linktype(record.linktype);
+    const Program* program = filter_for_linktype(linktype);
     if (program == nullptr) {
         return ReadStatus::Error;
     }
