@@ -18,14 +18,6 @@ constexpr std::uint32_t kLaneShare = 8;
 constexpr std::uint32_t kMinLanePerSource = 8;
 }  // namespace
 
-std::size_t SuppressKeyHash::operator()(const SuppressKey& k) const noexcept {
-    const std::uint64_t small = (static_cast<std::uint64_t>(k.sid) << 16U) |
-                                (static_cast<std::uint64_t>(k.service) << 8U) | k.outcome;
-    return static_cast<std::size_t>(core::hash_finish(core::hash_word(
-        core::hash_word(core::hash_addr(core::hash_addr(0, k.client), k.printer), small),
-        k.detail)));
-}
-
 AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig& limits,
                      core::Stats& stats, std::uint64_t hash_seed)
     : alerts_(alerts),

@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/lru_table.h"
+#include "core/net.h"
 #include "core/stats.h"
 #include "core/value.h"
 
@@ -40,7 +41,14 @@ struct SuppressKey {
     friend bool operator==(const SuppressKey&, const SuppressKey&) = default;
 };
 struct SuppressKeyHash {
-    std::size_t operator()(const SuppressKey& k) const noexcept;
+    // Inline, as the key is: a flood hashes one per packet.
+    std::size_t operator()(const SuppressKey& k) const noexcept {
+        const std::uint64_t small = (static_cast<std::uint64_t>(k.sid) << 16U) |
+                                    (static_cast<std::uint64_t>(k.service) << 8U) | k.outcome;
+        return static_cast<std::size_t>(core::hash_finish(core::hash_word(
+            core::hash_word(core::hash_addr(core::hash_addr(0, k.client), k.printer), small),
+            k.detail)));
+    }
 };
 
 /// What a finished flood minute looked like, for the printer.alert_flood summary.

@@ -62,11 +62,6 @@ core::SeriesId AttemptTracker::series(core::ServiceId s, AttemptState outcome) {
     return slot;
 }
 
-SuppressKey AttemptTracker::alert_key(const core::Flow& flow, AttemptState outcome) noexcept {
-    return {sid::kInboundAttempt, flow.client, flow.server, static_cast<std::uint8_t>(flow.service),
-            static_cast<std::uint8_t>(outcome)};
-}
-
 void AttemptTracker::start(core::Flow& flow) {
     flow.attempt = AttemptState::Pending;
     // An entry outlives its flow when the flow ends first (evicted under a flood, say): at

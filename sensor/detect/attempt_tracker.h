@@ -15,6 +15,7 @@
 #include "core/stats.h"
 #include "exposure_tracker.h"
 #include "inventory.h"
+#include "signatures.h"
 
 #include <array>
 #include <vector>
@@ -57,7 +58,12 @@ class AttemptTracker {
     void settle_all(core::Timestamp now) { settle_pending(true, now); }
 
     /// The alert gate's key for the settled attempt of `flow`.
-    static SuppressKey alert_key(const core::Flow& flow, core::AttemptState outcome) noexcept;
+    /// Inline: built in place where it is hashed and kept (Detector::prefetch), where a call
+    /// returned it through memory that the next loads then waited on.
+    static SuppressKey alert_key(const core::Flow& flow, core::AttemptState outcome) noexcept {
+        return {sid::kInboundAttempt, flow.client, flow.server,
+                static_cast<std::uint8_t>(flow.service), static_cast<std::uint8_t>(outcome)};
+    }
 
   private:
     /// No deadline of its own: it is the flow's first_seen plus alerts.attempt_timeout, and an
