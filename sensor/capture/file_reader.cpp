@@ -11,7 +11,6 @@
 #include <span>
 #include <stdexcept>
 #include <sys/stat.h>
-#include <system_error>
 #include <unistd.h>
 
 namespace printwatch::capture {

@@ -93,10 +93,6 @@ class CaptureFileReader {
     template <class T>
     struct DefaultInit : std::allocator<T> {
         template <class U>
-        struct rebind {
-            using other = DefaultInit<U>;
-        };
-        template <class U>
         void construct(U* p) noexcept {
             ::new (static_cast<void*>(p)) U;  // NOLINT(cppcoreguidelines-owning-memory)
         }

@@ -21,17 +21,4 @@ inline void prefetch(const void* p) noexcept {
 #endif
 }
 
-/// The same into the core's second-level cache only (prefetcht1): for a stream of lines of
-/// which few are read, where filling the first level's few line buffers with each of them
-/// stalls the stream.
-inline void prefetch_l2(const void* p) noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    asm volatile("prefetcht1 (%0)" : : "r"(p));  // NOLINT(hicpp-no-assembler)
-#elif defined(__aarch64__)
-    asm volatile("prfm pldl2keep, [%0]" : : "r"(p));  // NOLINT(hicpp-no-assembler)
-#else
-    __builtin_prefetch(p, 0, 2);
-#endif
-}
-
 }  // namespace printwatch::core
