@@ -106,20 +106,27 @@ bool CaptureFileReader::ensure(std::size_t n) {
     }
     // Keep the unread tail (less than one record or block), then read until `n` bytes are
     // there or the input ends. The window holds one record or block plus a chunk at most.
-    if (pos_ > 0) {
-        std::memmove(window_.data(), window_.data() + pos_, size_ - pos_);  // NOLINT: offsets
+    const std::size_t tail = size_ - pos_;
+    if (const std::size_t want = std::max(n, tail + kReadChunk); window_size_ < want) {
+        // Not zeroed: read() fills it. Grows only for a record or block larger than a chunk.
+        auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(want);
+        if (tail > 0) {
+            std::memcpy(bigger.get(), window_.get() + pos_, tail);  // NOLINT: offsets
+        }
+        window_ = std::move(bigger);
+        window_size_ = want;
+    } else if (pos_ > 0 && tail > 0) {
+        std::memmove(window_.get(), window_.get() + pos_, tail);  // NOLINT: offsets
     }
     window_start_ += pos_;
-    size_ -= pos_;
+    size_ = tail;
     pos_ = 0;
-    if (window_.size() < std::max(n, size_ + kReadChunk)) {
-        window_.resize(std::max(n, size_ + kReadChunk));  // not zeroed: DefaultInit
-    }
+    const std::span<std::uint8_t> window(window_.get(), window_size_);
     while (size_ < n && !eof_) {
-        const auto room = std::span(window_).subspan(size_);
+        const auto room = window.subspan(size_);
         const ssize_t got = ::read(fd_, room.data(), room.size());
         if (got < 0 && errno == EINTR) {
-            base_ = window_.data();
+            base_ = window_.get();
             return false;  // a signal: the caller sees an error and the replay loop a stop
         }
         if (got <= 0) {
@@ -128,7 +135,7 @@ bool CaptureFileReader::ensure(std::size_t n) {
             size_ += static_cast<std::size_t>(got);
         }
     }
-    base_ = window_.data();
+    base_ = window_.get();
     return size_ >= n;
 }
 

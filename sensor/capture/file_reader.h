@@ -88,16 +88,6 @@ class CaptureFileReader {
     Status packet(Out out, const Interface& iface, std::uint64_t ts_units, std::size_t data_at,
                   std::uint32_t caplen, std::uint32_t wire_len);
 
-    /// Leaves a resized window's new bytes as they are: read() fills them (zeroing each chunk
-    /// first was a memset of the whole file).
-    template <class T>
-    struct DefaultInit : std::allocator<T> {
-        template <class U>
-        void construct(U* p) noexcept {
-            ::new (static_cast<void*>(p)) U;  // NOLINT(cppcoreguidelines-owning-memory)
-        }
-    };
-
     // The bytes: a window over the input, refilled by ensure().
     const std::uint8_t* base_ = nullptr;
     std::size_t size_ = 0;  // the bytes in the window
@@ -107,7 +97,8 @@ class CaptureFileReader {
     int fd_ = -1;
     bool own_fd_ = false;
     bool eof_ = false;
-    std::vector<std::uint8_t, DefaultInit<std::uint8_t>> window_;
+    std::unique_ptr<std::uint8_t[]> window_;  // NOLINT(*-avoid-c-arrays): a byte buffer
+    std::size_t window_size_ = 0;
 
     bool pcapng_ = false;
     bool swapped_ = false;
