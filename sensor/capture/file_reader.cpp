@@ -109,6 +109,7 @@ bool CaptureFileReader::ensure(std::size_t n) {
     const std::size_t tail = size_ - pos_;
     if (const std::size_t want = std::max(n, tail + kReadChunk); window_size_ < want) {
         // Not zeroed: read() fills it. Grows only for a record or block larger than a chunk.
+        // NOLINTNEXTLINE(*-avoid-c-arrays): a byte buffer whose bytes are left as they are
         auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(want);
         if (tail > 0) {
             std::memcpy(bigger.get(), window_.get() + pos_, tail);  // NOLINT: offsets
