@@ -129,8 +129,8 @@ bool Pipeline::stats_due() {
     return now_.usec >= due && deadline.compare_exchange_strong(due, (now_ + kStatsInterval).usec);
 }
 
-void Pipeline::on_filtered(std::uint16_t iface, std::uint64_t packets) {
-    stats_.add(iface_series_.at(iface).packets, static_cast<double>(packets));
+void Pipeline::on_filtered(std::uint16_t iface) {
+    stats_.add(iface_series_.at(iface).packets);
 }
 
 void Pipeline::prepare(const core::RawFrame& frame, PreparedPacket& out) noexcept {

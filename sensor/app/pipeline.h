@@ -99,7 +99,7 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     [[nodiscard]] core::Stats& stats() noexcept { return stats_; }
     /// A packet of interface `iface` that the capture filter rejected: counted as read, not
     /// decoded.
-    void on_filtered(std::uint16_t iface, std::uint64_t packets = 1);
+    void on_filtered(std::uint16_t iface);
     /// Advances packet time without a packet (live capture when the wire is quiet).
     void tick(core::Timestamp now);
     /// Ends every flow, settles pending attempts, writes the final stats record. Workers end
