@@ -97,10 +97,7 @@ std::unique_ptr<CaptureFileReader> CaptureFileReader::open(const std::string& pa
     return r;
 }
 
-bool CaptureFileReader::ensure(std::size_t n) {
-    if (size_ - pos_ >= n) {
-        return true;
-    }
+bool CaptureFileReader::refill(std::size_t n) {
     if (eof_) {
         return false;
     }
@@ -273,10 +270,10 @@ constexpr std::size_t kPrefetchedBytes = 16 + 14 + 20 + 20;
 }  // namespace
 
 CaptureFileReader::Status CaptureFileReader::next_pcap(Out out) {
-    if (!ensure(1)) {
-        return Status::End;
-    }
     if (!ensure(kPcapRecordHeader)) {
+        if (size_ == pos_) {
+            return Status::End;  // the input ended between records
+        }
         return fail("truncated dump file; tried to read 16 header bytes, only got " +
                     std::to_string(size_ - pos_));
     }
@@ -294,9 +291,16 @@ CaptureFileReader::Status CaptureFileReader::next_pcap(Out out) {
                     " captured bytes, only got " +
                     std::to_string(size_ - pos_ - kPcapRecordHeader));
     }
-    const Interface& iface = interfaces_.front();
-    const std::uint64_t units = std::uint64_t{sec} * iface.units_per_second + frac;
-    packet(out, iface, units, kPcapRecordHeader, caplen, len);
+    // packet()'s arithmetic for a pcap file, whose interface has no offset and 10^6 or 10^9
+    // units a second: the same microseconds without its three divisions by a variable.
+    // Neither sum overflows (2^32 seconds), and whole seconds of units then micro- or
+    // nanoseconds are what packet() splits them into and joins again.
+    const std::uint64_t usec = nanoseconds_ ? (std::uint64_t{sec} * 1'000'000'000 + frac) / 1000
+                                            : std::uint64_t{sec} * 1'000'000 + frac;
+    out.frame.ts = core::Timestamp{static_cast<std::int64_t>(usec)};
+    out.frame.wire_len = len;
+    out.frame.data = bytes().subspan(pos_ + kPcapRecordHeader, caplen);
+    out.linktype = first_linktype_;
     pos_ += kPcapRecordHeader + caplen;  // the frame still points at its bytes
     if (size_ - pos_ >= kPrefetchedBytes) {
         // The next record's header and the packet headers behind it, while this frame is

@@ -72,8 +72,10 @@ class CaptureFileReader {
     };
 
     [[nodiscard]] core::Bytes bytes() const noexcept { return {base_, size_}; }
-    /// At least `n` bytes at pos_, reading more from a stream when needed.
-    bool ensure(std::size_t n);
+    /// At least `n` bytes at pos_, reading more from a stream when needed. The check inline,
+    /// the refill not: a record asks twice, and the call was a fifth of the reader's time.
+    bool ensure(std::size_t n) { return size_ - pos_ >= n || refill(n); }
+    bool refill(std::size_t n);
     [[nodiscard]] std::uint16_t u16(std::size_t at) const;
     [[nodiscard]] std::uint32_t u32(std::size_t at) const;
     Status fail(std::string why);
