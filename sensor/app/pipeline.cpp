@@ -19,13 +19,14 @@ constexpr std::size_t kHashedPayloadBytes = 64;
 
 bool DuplicateFilter::seen(const core::DecodedPacket& pkt) noexcept {
     // Everything that identifies the packet end to end, nothing that a hop rewrites.
-    std::uint64_t h = core::hash_addr(core::hash_addr(seed_ ^ pkt.ip_proto, pkt.src), pkt.dst);
+    std::uint64_t h = core::hash_addrs(seed_ ^ pkt.ip_proto, pkt.src, pkt.dst);
     h = core::hash_word(h, (static_cast<std::uint64_t>(pkt.ip_id) << 32U) |
                                (static_cast<std::uint64_t>(pkt.sport) << 16U) | pkt.dport);
     h = core::hash_word(h, (static_cast<std::uint64_t>(pkt.seq) << 32U) | pkt.ack);
     h = core::hash_word(h, (pkt.payload.size() << 8U) | pkt.tcp_flags);
+    // An empty payload (every SYN of a flood) is already in the size hashed above.
     const auto head = pkt.payload.first(std::min(pkt.payload.size(), kHashedPayloadBytes));
-    h = core::hash_bytes(head.data(), head.size(), h);
+    h = head.empty() ? core::hash_finish(h) : core::hash_bytes(head.data(), head.size(), h);
     Entry& e = slots_.at(h & (kSlots - 1));
     if (e.hash == h && pkt.ts - e.ts <= kWindow && pkt.ts >= e.ts) {
         return true;

@@ -33,11 +33,7 @@ AlertGate::AlertGate(const core::AlertsConfig& alerts, const core::LimitsConfig&
       alerted_(limits.clients, hash_seed),
       flood_sources_(kMaxFloodSources, hash_seed) {}
 
-AlertGate::KindEntry& AlertGate::kind_entry(std::string_view kind) {
-    if (last_kind_ < kinds_.size() && kind.data() == last_kind_text_ &&
-        kinds_[last_kind_].name.size() == kind.size()) {
-        return kinds_[last_kind_];
-    }
+AlertGate::KindEntry& AlertGate::find_kind(std::string_view kind) {
     for (std::size_t i = 0; i < kinds_.size(); ++i) {
         if (kinds_[i].name == kind) {
             last_kind_ = i;

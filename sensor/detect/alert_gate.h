@@ -41,13 +41,13 @@ struct SuppressKey {
     friend bool operator==(const SuppressKey&, const SuppressKey&) = default;
 };
 struct SuppressKeyHash {
-    // Inline, as the key is: a flood hashes one per packet.
+    // Inline, as the key is: a flood hashes one per packet. Not finished: LruTable, its one
+    // user, mixes its seed in and finishes.
     std::size_t operator()(const SuppressKey& k) const noexcept {
         const std::uint64_t small = (static_cast<std::uint64_t>(k.sid) << 16U) |
                                     (static_cast<std::uint64_t>(k.service) << 8U) | k.outcome;
-        return static_cast<std::size_t>(core::hash_finish(core::hash_word(
-            core::hash_word(core::hash_addr(core::hash_addr(0, k.client), k.printer), small),
-            k.detail)));
+        return static_cast<std::size_t>(core::hash_word(
+            core::hash_word(core::hash_addrs(0, k.client, k.printer), small), k.detail));
     }
 };
 
@@ -104,7 +104,14 @@ class AlertGate {
         core::SeriesId suppressed;
         std::uint64_t flood = 0;  // suppressed by the budget in the current minute
     };
-    KindEntry& kind_entry(std::string_view kind);
+    KindEntry& kind_entry(std::string_view kind) {
+        if (kind.data() == last_kind_text_ && last_kind_ < kinds_.size() &&
+            kinds_[last_kind_].name.size() == kind.size()) {
+            return kinds_[last_kind_];  // inline: under a flood, the kind every time
+        }
+        return find_kind(kind);
+    }
+    KindEntry& find_kind(std::string_view kind);
 
     core::AlertsConfig alerts_;
     core::Stats& stats_;
@@ -125,7 +132,7 @@ class AlertGate {
         std::uint32_t lane = 0;           // its new-key alerts outside the budget that minute
     };
     /// Sources with a written alert.
-    core::LruTable<core::IpAddr, SourceMinute> alerted_;
+    core::LruTable<core::IpAddr, SourceMinute, core::IpAddrHash> alerted_;
     std::uint32_t lane_in_minute_ = 0;
     std::int64_t minute_ = INT64_MIN;
     std::uint32_t in_minute_ = 0;
@@ -134,7 +141,7 @@ class AlertGate {
     /// first kMaxFloodSources sources of the minute, cleared when it ends.
     /// Always probed and filled with alerted_'s hash of the source, so that admit() hashes a
     /// source once for both tables (consistent whatever either table's seed).
-    core::LruTable<core::IpAddr, std::uint64_t> flood_sources_;
+    core::LruTable<core::IpAddr, std::uint64_t, core::IpAddrHash> flood_sources_;
 };
 
 }  // namespace printwatch::detect

@@ -149,7 +149,7 @@ class ScanTracker {
     std::vector<FirstSight> first_;  // a power of two in size, >= limits.clients
     core::Stats& stats_;
     core::SeriesId evicted_;  // printwatch_table_evictions_total{table="scan_sources"}
-    core::LruTable<core::IpAddr, Source> sources_;
+    core::LruTable<core::IpAddr, Source, core::IpAddrHash> sources_;
 };
 
 }  // namespace printwatch::detect
