@@ -81,7 +81,8 @@ class Loop {
         if (!backlog) {
             pipeline.tick(core::Timestamp{wall_clock().usec - kCaptureLatencyUsec});
         }
-        eve_.flush();  // whoever tails eve.json sees an alert within one poll interval
+        pipeline.publish();  // before the batch flushes, on return
+        eve_.flush();        // whoever tails eve.json sees an alert within one poll interval
         return total;
     }
 

@@ -97,6 +97,10 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     void process(std::uint16_t iface, const PreparedPacket& p);
     /// The registry this pipeline counts in, for a capture loop's StatsBatch.
     [[nodiscard]] core::Stats& stats() noexcept { return stats_; }
+    /// Adds the packets counted since the last call to the interfaces' series and sets the
+    /// last-packet gauge: process() keeps both to itself, and a capture loop publishes them
+    /// when it flushes its StatsBatch (the EVE stats record and finish() do too).
+    void publish();
     /// A packet of interface `iface` that the capture filter rejected: counted as read, not
     /// decoded.
     void on_filtered(std::uint16_t iface);
@@ -125,6 +129,7 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
         core::SeriesId kernel_drops;
         core::SeriesId interface_drops;
         std::uint64_t kernel_drops_reported = 0;  // this pipeline's capture's share
+        std::uint64_t unpublished_packets = 0;    // read since the last publish()
     };
     void count_decode_error(const decode::DecodeStatus& status);
     void write_stats(core::Timestamp ts);
@@ -149,6 +154,7 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
     PreparedPacket prepared_;  // on_frame()'s, reused: no per-packet allocation
     core::Timestamp now_;
     bool started_ = false;
+    bool clock_unpublished_ = false;  // now_ moved since publish() set the gauge
     std::array<std::array<core::SeriesId, 4>, static_cast<std::size_t>(decode::Layer::Count)>
         decode_errors_{};
     core::SeriesId duplicates_series_;

@@ -79,6 +79,7 @@ std::uint64_t replay(const std::vector<std::string>& names,
                 break;
             }
             if ((++n % kBatchPackets) == 0) {
+                pipeline.publish();
                 batch.flush();  // for a /metrics scrape mid-replay
                 progress.tick(src.share_read(), names[i], n);
             }
@@ -92,6 +93,7 @@ std::uint64_t replay(const std::vector<std::string>& names,
             spdlog::error("-r {}: {} (after {} packets; the packets before it were processed)",
                           names[i], src.last_error(), n);
         }
+        pipeline.publish();
         total += n;
         if (stop != 0) {
             break;
