@@ -20,16 +20,6 @@ const char* outcome_name(AttemptState s) noexcept {
             return "unanswered";
     }
 }
-std::size_t outcome_index(AttemptState s) noexcept {
-    switch (s) {
-        case AttemptState::Accepted:
-            return 0;
-        case AttemptState::Refused:
-            return 1;
-        default:
-            return 2;
-    }
-}
 }  // namespace
 
 AttemptTracker::AttemptTracker(const core::SensorConfig& config, core::Stats& stats,
@@ -53,7 +43,7 @@ AttemptTracker::AttemptTracker(const core::SensorConfig& config, core::Stats& st
     }
 }
 
-core::SeriesId AttemptTracker::series(core::ServiceId s, AttemptState outcome) {
+core::SeriesId AttemptTracker::register_series(core::ServiceId s, AttemptState outcome) {
     auto& slot = series_.at(static_cast<std::size_t>(s)).at(outcome_index(outcome));
     if (!slot.valid()) {
         slot = stats_.series(family_, {{"service", std::string(services_.label(s))},

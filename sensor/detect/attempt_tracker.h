@@ -81,7 +81,17 @@ class AttemptTracker {
     }
     void settle_pending(bool everything, core::Timestamp now);
     void settle(core::Flow& flow, core::AttemptState outcome, core::Timestamp ts);
-    core::SeriesId series(core::ServiceId s, core::AttemptState outcome);
+    /// printwatch_inbound_attempts_total{service, outcome}: an array read per settled attempt
+    /// (a flood settles one per packet), registered at construction.
+    core::SeriesId series(core::ServiceId s, core::AttemptState outcome) {
+        const core::SeriesId id =
+            series_.at(static_cast<std::size_t>(s)).at(outcome_index(outcome));
+        return id.valid() ? id : register_series(s, outcome);
+    }
+    core::SeriesId register_series(core::ServiceId s, core::AttemptState outcome);
+    static std::size_t outcome_index(core::AttemptState s) noexcept {
+        return s == core::AttemptState::Accepted ? 0 : s == core::AttemptState::Refused ? 1 : 2;
+    }
 
     const core::SensorConfig* config_;
     core::Stats& stats_;

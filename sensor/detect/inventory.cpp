@@ -31,9 +31,15 @@ void Inventory::reconfigure(const core::SensorConfig& config) {
     update_gauges();
 }
 
-PrinterRecord* Inventory::printer(const core::IpAddr& a) {
+PrinterRecord* Inventory::find_printer(const core::IpAddr& a) {
     auto it = printers_.find(a);
-    return it == printers_.end() ? nullptr : &it->second;
+    if (it == printers_.end()) {
+        return nullptr;
+    }
+    if (it->second.address == a) {  // what printer() compares (always so: set with the key)
+        last_printer_ = &it->second;
+    }
+    return &it->second;
 }
 
 Change Inventory::observe_printer(const core::IpAddr& a, const std::optional<core::MacAddr>& mac,

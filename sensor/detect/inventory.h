@@ -48,7 +48,15 @@ class Inventory {
     Inventory(const core::SensorConfig& config, core::Stats& stats);
     void reconfigure(const core::SensorConfig& config);
 
-    PrinterRecord* printer(const core::IpAddr& a);
+    /// The printer at `a`, or nullptr. The last one found is remembered: under a flood every
+    /// attempt asks for the same printer, and the map walk was a sixtieth of its time. (Records
+    /// are never erased, so the pointer stays good.)
+    PrinterRecord* printer(const core::IpAddr& a) {
+        if (last_printer_ != nullptr && last_printer_->address == a) {
+            return last_printer_;
+        }
+        return find_printer(a);
+    }
     /// What a printer's own reply says about it; either may be empty.
     struct Identity {
         std::string_view model;
@@ -79,7 +87,9 @@ class Inventory {
     void restore_client(const core::IpAddr& a, ClientRecord record);
 
   private:
+    PrinterRecord* find_printer(const core::IpAddr& a);
     void update_gauges();
+    PrinterRecord* last_printer_ = nullptr;
 
     const core::SensorConfig* config_;
     core::Stats& stats_;

@@ -126,6 +126,9 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
         f.syn_seen = true;
         f.client_isn = pkt.seq;
     }
+    if ((pkt.tcp_flags & (tf::kAck | tf::kRst | tf::kFin)) == 0) {
+        return;  // a bare SYN (all of a flood) changes nothing below
+    }
     f.syn_ack_seen = f.syn_ack_seen || (is_syn_ack(pkt) && !from_client);
     f.rst_seen = f.rst_seen || (pkt.tcp_flags & tf::kRst) != 0;
     if ((pkt.tcp_flags & tf::kFin) != 0) {
