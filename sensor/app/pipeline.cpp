@@ -147,6 +147,7 @@ void Pipeline::publish() {
         stats_.set(last_packet_, core::to_seconds(now_));
         clock_unpublished_ = false;
     }
+    detector_.publish();
 }
 
 void Pipeline::prepare(const core::RawFrame& frame, PreparedPacket& out) noexcept {
@@ -240,6 +241,7 @@ void Pipeline::finish(bool last_worker) {
     }
     flows_.end_all(now_);
     detector_.finish(now_, last_worker);
+    publish();  // what settling the last attempts left pending
     if (last_worker) {
         write_stats(now_);
     }

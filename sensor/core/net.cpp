@@ -181,6 +181,10 @@ std::uint64_t fnv1a_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t se
     return h;
 }
 
+std::uint64_t hash_addr_v6(std::uint64_t h, const IpAddr& a) noexcept {
+    return hash_word(hash_word(hash_word(h, a.word(0)), a.word(1)), a.family);
+}
+
 std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n, std::uint64_t seed) noexcept {
     std::uint64_t h = hash_word(seed, n);
     std::size_t i = 0;

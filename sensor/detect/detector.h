@@ -76,6 +76,8 @@ class Detector {
 
     /// Runs timers up to `now`: attempt timeouts, the alert-budget minute, exposure expiry.
     void advance(core::Timestamp now);
+    /// Sets the gauges that per-attempt work leaves pending (Pipeline::publish()).
+    void publish() { exposure_.publish(); }
     /// Starts loading the shared tables that `pkt` (if it opens a flow) and the eviction of
     /// `victim` (the flow the next new flow pushes out, or nullptr) will read. Under a SYN
     /// flood each is a cache miss, and issued together they overlap. Reads only what never

@@ -54,7 +54,18 @@ void ExposureTracker::note_attempt(const core::Flow& flow) {
         if (!p->last_attempt.valid()) {
             p->last_attempt = stats_.series(last_attempt_family_, {{"printer", p->label()}});
         }
-        stats_.set(p->last_attempt, core::to_seconds(flow.first_seen));
+        if (pending_series_.valid() && pending_series_.index != p->last_attempt.index) {
+            publish();
+        }
+        pending_series_ = p->last_attempt;
+        pending_value_ = flow.first_seen;
+    }
+}
+
+void ExposureTracker::publish() {
+    if (pending_series_.valid()) {
+        stats_.set(pending_series_, core::to_seconds(pending_value_));
+        pending_series_ = {};
     }
 }
 

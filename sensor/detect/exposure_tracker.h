@@ -24,6 +24,9 @@ class ExposureTracker {
     void note_attempt(const core::Flow& flow);
     /// Clears the exposed gauge of every service with no accepted attempt in the last 24 h.
     void expire(core::Timestamp now);
+    /// Sets the last-inbound-attempt gauge that note_attempt() left pending. Needs no lock:
+    /// the series exists, and the store is atomic.
+    void publish();
 
   private:
     core::Stats& stats_;
@@ -32,6 +35,12 @@ class ExposureTracker {
     AlertWriter& alerts_;
     core::FamilyId exposed_family_;
     core::FamilyId last_attempt_family_;
+    /// The last-attempt gauge note_attempt() last changed, and its value: set when another
+    /// printer's attempt comes, or at publish(). Under a flood each settled attempt stored it
+    /// (a double conversion and an atomic store per packet); now the batch does, once.
+    /// With --workers, each worker's value arrives at its own next publish (milliseconds).
+    core::SeriesId pending_series_;
+    core::Timestamp pending_value_;
 };
 
 }  // namespace printwatch::detect
