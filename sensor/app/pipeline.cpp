@@ -161,6 +161,14 @@ void Pipeline::prepare(const core::RawFrame& frame, PreparedPacket& out) noexcep
     out.transport = pkt.kind == PacketKind::Tcp || pkt.kind == PacketKind::Udp;
     if (out.transport) {
         out.probe = flows_.probe(pkt);
+        // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Asked
+        // for here, as early as the keys are known, they load while the rest runs. Other
+        // packets mostly hit warm entries, and there the prefetch's extra hashing would be
+        // pure cost.
+        if (core::is_syn_only(pkt)) {
+            flows_.prefetch(out.probe);
+            detector_.prefetch(pkt, flows_.next_victim());
+        }
     }
     out.duplicate = duplicates_.seen(pkt);
 }
@@ -182,12 +190,6 @@ void Pipeline::process(std::uint16_t iface, const PreparedPacket& p) {
     if (p.status.outcome == decode::Outcome::NotIp) {
         tick(now_);
         return;
-    }
-    // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Other packets
-    // mostly hit warm entries, and there the prefetch's extra hashing would be pure cost.
-    if (core::is_syn_only(pkt) && p.transport) {
-        flows_.prefetch(p.probe);
-        detector_.prefetch(pkt, flows_.next_victim());
     }
     if (p.duplicate) {
         stats_.add(duplicates_series_);

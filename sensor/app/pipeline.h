@@ -88,9 +88,10 @@ class Pipeline final : public flow::FlowEndHandler, public flow::FlowEventHandle
         prepare(frame, prepared_);
         process(frame.iface, prepared_);
     }
-    /// on_frame() in two steps. prepare() reads only the frame, the duplicate filter's state
-    /// and what is fixed at construction; process() does the rest with the packet, its flow
-    /// probe and its duplicate verdict as prepare() left them.
+    /// on_frame() in two steps. prepare() decodes, checks for a duplicate and, for a SYN,
+    /// starts loading the table entries its processing will read (changing no state that
+    /// output depends on); process() does the rest with the packet, its flow probe and its
+    /// duplicate verdict as prepare() left them.
     void prepare(const core::RawFrame& frame, PreparedPacket& out) noexcept;
     /// The rest of on_frame() for a prepared frame of interface `iface`; `p.pkt` must still
     /// point at the frame's bytes.
