@@ -28,7 +28,9 @@ struct FlowKey {
 };
 
 struct FlowKeyHash {
-    std::size_t operator()(const FlowKey& k) const noexcept;
+    /// Seeded from the first step (LruTable passes its seed).
+    std::size_t operator()(const FlowKey& k, std::uint64_t seed) const noexcept;
+    std::size_t operator()(const FlowKey& k) const noexcept { return (*this)(k, 0); }
 };
 
 enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };

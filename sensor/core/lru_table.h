@@ -240,8 +240,15 @@ class LruTable {
 
     std::uint64_t hash(const Key& key) const noexcept {
         // The seed and a final mix, so that a weak Hash (or an attacker who knows it) cannot
-        // aim keys at one run of cells.
-        auto h = static_cast<std::uint64_t>(Hash{}(key)) ^ seed_;
+        // aim keys at one run of cells. A Hash that takes the seed starts its chain from it:
+        // XORed in after the chain, the seed left every pair of keys whose chains collide
+        // (computable offline for IPv6 and flow keys) colliding whatever its value.
+        std::uint64_t h = 0;
+        if constexpr (std::is_invocable_v<const Hash&, const Key&, std::uint64_t>) {
+            h = static_cast<std::uint64_t>(Hash{}(key, seed_));
+        } else {
+            h = static_cast<std::uint64_t>(Hash{}(key)) ^ seed_;
+        }
         h ^= h >> 33U;
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 33U;

@@ -145,8 +145,11 @@ inline std::uint64_t hash_addrs(std::uint64_t h, const IpAddr& a, const IpAddr& 
     return hash_addr(hash_addr(h, a), b);
 }
 
-/// An address's hash for LruTable, which mixes in its seed and finishes the hash itself.
+/// An address's hash for LruTable, seeded from the first step; LruTable finishes it.
 struct IpAddrHash {
+    std::size_t operator()(const IpAddr& a, std::uint64_t seed) const noexcept {
+        return hash_addr(seed, a);
+    }
     std::size_t operator()(const IpAddr& a) const noexcept { return hash_addr(0, a); }
 };
 

@@ -41,14 +41,15 @@ struct SuppressKey {
     friend bool operator==(const SuppressKey&, const SuppressKey&) = default;
 };
 struct SuppressKeyHash {
-    // Inline, as the key is: a flood hashes one per packet. Not finished: LruTable, its one
-    // user, mixes its seed in and finishes.
-    std::size_t operator()(const SuppressKey& k) const noexcept {
+    // Inline, as the key is: a flood hashes one per packet. Seeded from the first step and
+    // not finished: LruTable, its one user, passes its seed and finishes.
+    std::size_t operator()(const SuppressKey& k, std::uint64_t seed) const noexcept {
         const std::uint64_t small = (static_cast<std::uint64_t>(k.sid) << 16U) |
                                     (static_cast<std::uint64_t>(k.service) << 8U) | k.outcome;
         return static_cast<std::size_t>(core::hash_word(
-            core::hash_word(core::hash_addrs(0, k.client, k.printer), small), k.detail));
+            core::hash_word(core::hash_addrs(seed, k.client, k.printer), small), k.detail));
     }
+    std::size_t operator()(const SuppressKey& k) const noexcept { return (*this)(k, 0); }
 };
 
 /// What a finished flood minute looked like, for the printer.alert_flood summary.

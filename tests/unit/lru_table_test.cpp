@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <list>
 #include <map>
 #include <random>
@@ -149,6 +151,58 @@ TEST_CASE("LruTable: keys chosen to share a home cell under one seed spread unde
         ++cells[keyed.hash_of(a) & (kCells - 1)];
     }
     CHECK(cells.size() >= 60);  // 64 keys over 8192 cells: a few may meet, not a run
+}
+
+namespace {
+/// The inverse of an odd number modulo 2^64 (Newton's iteration).
+std::uint64_t inverse(std::uint64_t k) {
+    std::uint64_t x = k;
+    for (int i = 0; i < 6; ++i) {
+        x *= 2 - k * x;
+    }
+    return x;
+}
+}  // namespace
+
+TEST_CASE("LruTable: keys whose unseeded hashes collide do not collide under a seed", "[lru]") {
+    // An attacker can solve hash_word's steps backwards: for any IPv6 address a second one
+    // with the same unseeded hash. XORed in after the chain, a seed kept them together;
+    // entering the chain's first step, it parts them.
+    using printwatch::core::IpAddr;
+    constexpr std::uint64_t k1 = 0x87c37b91114253d5ULL;
+    constexpr std::uint64_t k2 = 0x4cf5ad432745937fULL;
+    const auto mixed = [&](std::uint64_t w) { return std::rotl(w * k1, 31) * k2; };
+    const auto unmixed = [&](std::uint64_t m) {
+        return std::rotr(m * inverse(k2), 31) * inverse(k1);
+    };
+    const auto v6 = [](std::uint64_t w0, std::uint64_t w1) {
+        IpAddr a;
+        a.family = 6;
+        std::memcpy(a.bytes.data(), &w0, sizeof w0);
+        std::memcpy(a.bytes.data() + 8, &w1, sizeof w1);  // NOLINT(*-pointer-arithmetic)
+        return a;
+    };
+    const std::uint64_t w0 = 0x20010db800000000ULL;
+    const std::uint64_t w1 = 0x1ULL;
+    const std::uint64_t w0b = w0 ^ 0xffULL;
+    // hash_word(h, w) depends on h ^ mixed(w): match it after the first step.
+    const std::uint64_t h1 = printwatch::core::hash_word(0, w0);
+    const std::uint64_t h1b = printwatch::core::hash_word(0, w0b);
+    const std::uint64_t w1b = unmixed(h1 ^ h1b ^ mixed(w1));
+    REQUIRE(mixed(unmixed(12345)) == 12345);
+    const IpAddr a = v6(w0, w1);
+    const IpAddr b = v6(w0b, w1b);
+    REQUIRE_FALSE(a == b);
+    REQUIRE(printwatch::core::hash_addr(0, a) == printwatch::core::hash_addr(0, b));
+
+    constexpr std::uint64_t kSeed = 0x9e3779b97f4a7c15ULL;
+    const LruTable<IpAddr, int> seeded_after(4096, kSeed);  // std::hash: no seed of its own
+    CHECK(seeded_after.hash_of(a) == seeded_after.hash_of(b));
+    const LruTable<IpAddr, int, printwatch::core::IpAddrHash> seeded_first(4096, kSeed);
+    CHECK(seeded_first.hash_of(a) != seeded_first.hash_of(b));
+    // Seed 0 (a replay's) hashes as before: the chain starts from 0 either way.
+    const LruTable<IpAddr, int, printwatch::core::IpAddrHash> unseeded(4096, 0);
+    CHECK(unseeded.hash_of(a) == unseeded.hash_of(b));
 }
 
 TEST_CASE("HugePageAllocator: large arrays on a 2 MiB boundary, small ones as usual", "[lru]") {
