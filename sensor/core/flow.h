@@ -30,7 +30,6 @@ struct FlowKey {
 struct FlowKeyHash {
     /// Seeded from the first step (LruTable passes its seed).
     std::size_t operator()(const FlowKey& k, std::uint64_t seed) const noexcept;
-    std::size_t operator()(const FlowKey& k) const noexcept { return (*this)(k, 0); }
 };
 
 enum class AttemptState : std::uint8_t { None, Pending, Accepted, Refused, Unanswered };

@@ -2,6 +2,7 @@
 // Address vocabulary: IPv4/IPv6 addresses, CIDR blocks and MAC addresses.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <compare>
@@ -49,11 +50,6 @@ struct IpAddr {
         std::memcpy(&w, bytes.data() + (i * sizeof w), sizeof w);  // NOLINT(*-pointer-arithmetic)
         return w;
     }
-    /// An IPv4 address as a number, its first byte most significant.
-    [[nodiscard]] std::uint32_t v4_host() const noexcept {
-        return (std::uint32_t{bytes[0]} << 24U) | (std::uint32_t{bytes[1]} << 16U) |
-               (std::uint32_t{bytes[2]} << 8U) | bytes[3];
-    }
     /// word(i) with its first byte most significant, so that words compare as the bytes do.
     [[nodiscard]] std::uint64_t ordered_word(std::size_t i) const noexcept {
         const std::uint64_t w = word(i);
@@ -79,21 +75,21 @@ struct Cidr {
     std::uint8_t prefix = 0;
     /// "10.0.0.0/8", "fe80::/10" or a bare address (host prefix). Host bits must be zero.
     static std::optional<Cidr> parse(std::string_view text);
-    /// Inline for IPv4: every new flow asks home_net of both its ends.
+    /// Masked compares of the ordered words, inline: every new flow asks home_net of both its
+    /// ends (the byte-wise memcmp this replaced was 6 % of a SYN flood's time, and the call a
+    /// fiftieth). IPv4, or an IPv6 prefix up to /64, is one compare.
     [[nodiscard]] bool contains(const IpAddr& a) const noexcept {
-        if (a.family != network.family) {
-            return false;
-        }
-        if (!a.is_v4()) {
-            return contains_v6(a);
-        }
-        const std::uint32_t mask = prefix == 0 ? 0 : prefix >= 32 ? ~0U : ~0U << (32U - prefix);
-        return ((a.v4_host() ^ network.v4_host()) & mask) == 0;
+        return a.family == network.family && word_matches(a, 0, std::min<unsigned>(prefix, 64)) &&
+               (prefix <= 64 || word_matches(a, 1, std::min<unsigned>(prefix - 64U, 64)));
     }
     [[nodiscard]] std::string to_string() const;
 
   private:
-    [[nodiscard]] bool contains_v6(const IpAddr& a) const noexcept;
+    /// Whether the first `bits` (0 to 64) bits of word `i` are the network's.
+    [[nodiscard]] bool word_matches(const IpAddr& a, std::size_t i, unsigned bits) const noexcept {
+        const std::uint64_t mask = bits == 0 ? 0 : ~0ULL << (64U - bits);
+        return ((a.ordered_word(i) ^ network.ordered_word(i)) & mask) == 0;
+    }
 };
 
 /// A seeded 64-bit hash of a byte string, eight bytes at a time with MurmurHash3's mixing
@@ -150,7 +146,6 @@ struct IpAddrHash {
     std::size_t operator()(const IpAddr& a, std::uint64_t seed) const noexcept {
         return hash_addr(seed, a);
     }
-    std::size_t operator()(const IpAddr& a) const noexcept { return hash_addr(0, a); }
 };
 
 }  // namespace printwatch::core

@@ -49,7 +49,6 @@ struct SuppressKeyHash {
         return static_cast<std::size_t>(core::hash_word(
             core::hash_word(core::hash_addrs(seed, k.client, k.printer), small), k.detail));
     }
-    std::size_t operator()(const SuppressKey& k) const noexcept { return (*this)(k, 0); }
 };
 
 /// What a finished flood minute looked like, for the printer.alert_flood summary.
