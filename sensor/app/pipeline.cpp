@@ -237,13 +237,13 @@ void Pipeline::on_app_event(core::Flow& flow, core::AppEvent& event) {
 }
 
 void Pipeline::finish(bool last_worker) {
-    publish();
     if (!started_) {
+        publish();  // packets counted, none decoded
         return;
     }
     flows_.end_all(now_);
     detector_.finish(now_, last_worker);
-    publish();  // what settling the last attempts left pending
+    publish();  // with what settling the last attempts left pending
     if (last_worker) {
         write_stats(now_);
     }
