@@ -160,7 +160,7 @@ void Pipeline::prepare(const core::RawFrame& frame, PreparedPacket& out) noexcep
     const auto& pkt = out.pkt;
     out.transport = pkt.kind == PacketKind::Tcp || pkt.kind == PacketKind::Udp;
     if (out.transport) {
-        out.probe = flows_.probe(pkt);
+        flows_.probe(pkt, out.probe);
         // A SYN is where a flood's misses are: a new flow, an eviction, a new source. Asked
         // for here, as early as the keys are known, they load while the rest runs. Other
         // packets mostly hit warm entries, and there the prefetch's extra hashing would be

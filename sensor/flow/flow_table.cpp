@@ -140,11 +140,18 @@ void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direct
     }
 }
 
-FlowProbe FlowTable::probe(const core::DecodedPacket& pkt) const noexcept {
-    FlowProbe p;
-    p.key = make_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ip_proto, key_vlan(pkt));
-    p.hash = table_.hash_of(p.key);
-    return p;
+void FlowTable::probe(const core::DecodedPacket& pkt, FlowProbe& out) const noexcept {
+    // Written field by field into the caller's probe: a key returned and then copied over
+    // was read back in wide loads from narrow stores, a store-forwarding stall per packet.
+    FlowKey& k = out.key;
+    k.proto = pkt.ip_proto;
+    k.vlan = key_vlan(pkt);
+    if (std::tie(pkt.src, pkt.sport) <= std::tie(pkt.dst, pkt.dport)) {
+        k.lo = pkt.src, k.lo_port = pkt.sport, k.hi = pkt.dst, k.hi_port = pkt.dport;
+    } else {
+        k.lo = pkt.dst, k.lo_port = pkt.dport, k.hi = pkt.src, k.hi_port = pkt.sport;
+    }
+    out.hash = table_.hash_of(k);
 }
 
 Observation FlowTable::observe(const core::DecodedPacket& pkt, const FlowProbe& probe,

@@ -50,16 +50,22 @@ class FlowTable {
     Observation observe(const core::DecodedPacket& pkt, const FlowProbe& probe,
                         bool dst_is_service);
     Observation observe(const core::DecodedPacket& pkt, bool dst_is_service) {
-        return observe(pkt, probe(pkt), dst_is_service);
+        FlowProbe p;
+        probe(pkt, p);
+        return observe(pkt, p, dst_is_service);
     }
     /// The key and hash observe() and prefetch() of a TCP or UDP packet look up.
-    [[nodiscard]] FlowProbe probe(const core::DecodedPacket& pkt) const noexcept;
+    void probe(const core::DecodedPacket& pkt, FlowProbe& out) const noexcept;
 
     /// Starts loading what observe() of the probe's packet will read: its flow's index cell
     /// and, in a full table, the flows the next inserts evict. Called as soon as a packet is
     /// decoded.
     void prefetch(const FlowProbe& probe) const noexcept;
-    void prefetch(const core::DecodedPacket& pkt) const noexcept { prefetch(probe(pkt)); }
+    void prefetch(const core::DecodedPacket& pkt) const noexcept {
+        FlowProbe p;
+        probe(pkt, p);
+        prefetch(p);
+    }
     /// The flow the next new flow evicts (the table is full), or nullptr. Its slot was
     /// prefetched one packet earlier, so reading it is cheap.
     [[nodiscard]] const core::Flow* next_victim() noexcept {
