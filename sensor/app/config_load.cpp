@@ -319,10 +319,12 @@ class Loader {
     }
     void limits(const YAML::Node& n) {
         auto& l = cfg_.limits;
-        each_key(n, "limits", {"flows", "clients", "printers", "stream_bytes"},
+        each_key(n, "limits", {"flows", "half_open", "clients", "printers", "stream_bytes"},
                  [&](const std::string& key, const YAML::Node& v) {
                      if (key == "flows") {
                          number(v, "limits.flows", l.flows, 16, 16'777'216);
+                     } else if (key == "half_open") {
+                         number(v, "limits.half_open", l.half_open, 16, 16'777'216);
                      } else if (key == "clients") {
                          number(v, "limits.clients", l.clients, 16, 16'777'216);
                      } else if (key == "printers") {
@@ -451,6 +453,7 @@ std::vector<std::string> restart_only_changes(const core::SensorConfig& running,
               key.c_str());
     }
     check(running.limits.flows != next.limits.flows, "limits.flows");
+    check(running.limits.half_open != next.limits.half_open, "limits.half_open");
     check(running.limits.clients != next.limits.clients, "limits.clients");
     check(running.limits.printers != next.limits.printers, "limits.printers");
     check(running.limits.stream_bytes != next.limits.stream_bytes, "limits.stream_bytes");

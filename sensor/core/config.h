@@ -54,6 +54,9 @@ struct AlertsConfig {
 
 struct LimitsConfig {
     std::uint32_t flows = 262144;
+    /// Half-open TCP connections (a SYN and nothing else yet), kept apart from `flows` so that
+    /// a SYN flood evicts only its own kind (flow::FlowTable).
+    std::uint32_t half_open = 65536;
     std::uint32_t clients = 65536;
     std::uint32_t printers = 4096;
     std::uint32_t stream_bytes = 65536;

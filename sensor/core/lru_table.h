@@ -177,8 +177,10 @@ class LruTable {
             remove_index(tail_);
         }
     }
-    void erase(const Key& key) noexcept {
-        const auto idx = lookup(key, hash(key));
+    void erase(const Key& key) noexcept { erase(key, hash(key)); }
+    /// erase() with the key's hash_of().
+    void erase(const Key& key, std::uint64_t h) noexcept {
+        const auto idx = lookup(key, h);
         if (idx != kNone) {
             remove_index(idx);
         }

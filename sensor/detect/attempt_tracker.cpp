@@ -55,10 +55,11 @@ core::SeriesId AttemptTracker::register_series(core::ServiceId s, AttemptState o
 void AttemptTracker::start(core::Flow& flow) {
     flow.attempt = AttemptState::Pending;
     // An entry outlives its flow when the flow ends first (evicted under a flood, say): at
-    // 500 k SYNs/s that is millions within attempt_timeout. Past twice the flow table, drop
+    // 500 k SYNs/s that is millions within attempt_timeout. Past twice the flow tables, drop
     // the entries whose attempt is gone: at most one per live flow remains, so this bounds the
-    // queue by limits.flows at O(1) amortised.
-    if (pending_.size() >= 2 * static_cast<std::size_t>(config_->limits.flows)) {
+    // queue by the tables' size at O(1) amortised.
+    const auto& limits = config_->limits;
+    if (pending_.size() >= 2 * (std::size_t{limits.flows} + limits.half_open)) {
         pending_.remove_if([](const Pending& p) { return !p.live(); });
     }
     pending_.push_back({&flow, flow.generation});

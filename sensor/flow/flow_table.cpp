@@ -47,6 +47,9 @@ core::FlowKey FlowTable::KeyOfFlow::operator()(const core::Flow& f) const noexce
 FlowTable::FlowTable(const core::LimitsConfig& limits, bool vlan_tracking, core::Stats& stats,
                      FlowEndHandler& handler, std::uint64_t hash_seed)
     : table_(limits.flows, hash_seed, /*huge_pages=*/true),
+      // Small enough for 4 KiB pages: its index is a few hundred pages, and a flood sweeps its
+      // slots in order. A huge page would commit 2 MiB of slots for a quiet network's few.
+      opening_(limits.half_open, hash_seed, /*huge_pages=*/false),
       handler_(handler),
       stats_(stats),
       vlan_tracking_(vlan_tracking) {
@@ -64,12 +67,9 @@ Duration FlowTable::idle_timeout(const Flow& f) noexcept {
     return f.syn_ack_seen ? kTcpEstablishedTimeout : kTcpOpeningTimeout;
 }
 
-Flow& FlowTable::create(const FlowKey& key, std::uint64_t hash, const core::DecodedPacket& pkt,
-                        bool from_client) {
-    Flow& f = table_.insert(key, hash, [this](const FlowKey&, Flow& victim) {
-        stats_.add(evictions_);
-        handler_.on_flow_end(victim, EndReason::Evicted, now_);
-    });
+Flow& FlowTable::create(Table& table, const FlowKey& key, std::uint64_t hash,
+                        const core::DecodedPacket& pkt, bool from_client) {
+    Flow& f = table.insert(key, hash, evicted());
     f.generation = ++created_;
     f.proto = pkt.ip_proto;
     f.client = from_client ? pkt.src : pkt.dst;
@@ -98,8 +98,9 @@ bool sent_by_client(const Flow& f, const core::DecodedPacket& p) noexcept {
 }
 }  // namespace
 
-Flow* FlowTable::live_flow(const FlowKey& key, std::uint64_t hash, const core::DecodedPacket& pkt) {
-    Flow* f = table_.touch(key, hash);
+Flow* FlowTable::live_flow(Table& table, const FlowKey& key, std::uint64_t hash,
+                           const core::DecodedPacket& pkt) {
+    Flow* f = table.touch(key, hash);
     if (f == nullptr) {
         return nullptr;
     }
@@ -112,8 +113,15 @@ Flow* FlowTable::live_flow(const FlowKey& key, std::uint64_t hash, const core::D
         return f;
     }
     handler_.on_flow_end(*f, idle ? EndReason::Timeout : EndReason::Replaced, pkt.ts);
-    table_.erase(key);
+    table.erase(key, hash);
     return nullptr;
+}
+
+Flow& FlowTable::promote(Flow& flow, const FlowKey& key, std::uint64_t hash) {
+    Flow& f = table_.insert(key, hash, evicted());
+    f = std::move(flow);
+    opening_.erase(key, hash);
+    return f;
 }
 
 void FlowTable::update_transport(Flow& f, const core::DecodedPacket& pkt, Direction dir) {
@@ -160,16 +168,25 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, const FlowProbe& 
     const FlowKey& key = probe.key;
     const std::uint64_t hash = probe.hash;  // one for the lookup and the insert
     Observation obs;
-    obs.flow = live_flow(key, hash, pkt);
+    const bool syn = core::is_syn_only(pkt);
+    obs.flow = live_flow(table_, key, hash, pkt);
+    if (obs.flow == nullptr) {
+        obs.flow = live_flow(opening_, key, hash, pkt);
+        // A half-open flow moves in with the first packet that is not its client's SYN, once
+        // its attempt is settled (the tracker holds a pending attempt's flow by address).
+        if (obs.flow != nullptr && !(syn && sent_by_client(*obs.flow, pkt)) &&
+            obs.flow->attempt != core::AttemptState::Pending) {
+            obs.flow = &promote(*obs.flow, key, hash);
+        }
+    }
     if (obs.flow == nullptr) {
         // Orientation: a SYN's sender, a SYN-ACK's receiver, otherwise the side talking to a
         // service port (mid-stream pickup), otherwise the first sender.
         bool from_client = !is_syn_ack(pkt);
-        if (from_client && !core::is_syn_only(pkt) && !dst_is_service &&
-            pkt.ip_proto == core::ip_proto::kTcp) {
+        if (from_client && !syn && !dst_is_service && pkt.ip_proto == core::ip_proto::kTcp) {
             from_client = pkt.dport < pkt.sport;
         }
-        obs.flow = &create(key, hash, pkt, from_client);
+        obs.flow = &create(syn ? opening_ : table_, key, hash, pkt, from_client);
         obs.created = true;
     }
     obs.dir = sent_by_client(*obs.flow, pkt) ? Direction::ToServer : Direction::ToClient;
@@ -179,23 +196,28 @@ Observation FlowTable::observe(const core::DecodedPacket& pkt, const FlowProbe& 
 
 void FlowTable::prefetch(const FlowProbe& probe) const noexcept {
     table_.prefetch_hash(probe.hash);
-    table_.prefetch_evictions();
+    opening_.prefetch_hash(probe.hash);
+    opening_.prefetch_evictions();
 }
 
 core::Flow* FlowTable::find_quoted(const core::DecodedPacket& pkt) {
     const auto& q = pkt.quoted;
-    return table_.find(make_key(q.src, q.sport, q.dst, q.dport, q.proto, key_vlan(pkt)));
+    const FlowKey key = make_key(q.src, q.sport, q.dst, q.dport, q.proto, key_vlan(pkt));
+    Flow* f = table_.find(key);
+    return f != nullptr ? f : opening_.find(key);
 }
 
 void FlowTable::expire(Timestamp now) {
     now_ = std::max(now_, now);
-    for (;;) {
-        Flow* f = table_.oldest();
-        if (f == nullptr || now - f->last_seen <= idle_timeout(*f)) {
-            break;
+    for (Table* table : {&table_, &opening_}) {
+        for (;;) {
+            Flow* f = table->oldest();
+            if (f == nullptr || now - f->last_seen <= idle_timeout(*f)) {
+                break;
+            }
+            handler_.on_flow_end(*f, EndReason::Timeout, now);
+            table->erase_oldest();
         }
-        handler_.on_flow_end(*f, EndReason::Timeout, now);
-        table_.erase_oldest();
     }
     report_active();
 }
@@ -213,12 +235,15 @@ void FlowTable::report_active() noexcept {
 void FlowTable::end_all(Timestamp now) {
     // Oldest first, so end-of-run output follows flow age, not hash order.
     for (;;) {
-        Flow* f = table_.oldest();
-        if (f == nullptr) {
+        Flow* a = table_.oldest();
+        Flow* b = opening_.oldest();
+        if (a == nullptr && b == nullptr) {
             break;
         }
-        handler_.on_flow_end(*f, EndReason::Shutdown, now);
-        table_.erase_oldest();
+        Table& t =
+            b == nullptr || (a != nullptr && a->last_seen <= b->last_seen) ? table_ : opening_;
+        handler_.on_flow_end(*t.oldest(), EndReason::Shutdown, now);
+        t.erase_oldest();
     }
     report_active();
 }

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// FlowTable: bounded connection table keyed by the canonical 5-tuple (+ the innermost VLAN id
-// with flow.vlan_tracking), with idle
-// timeouts in packet time and LRU eviction when full. It knows transport state only; what an
-// attempt is, and what it means, is decided by detect/.
+// FlowTable: bounded connection tables keyed by the canonical 5-tuple (+ the innermost VLAN id
+// with flow.vlan_tracking), with idle timeouts in packet time and LRU eviction when full. It
+// knows transport state only; what an attempt is, and what it means, is decided by detect/.
+//
+// Two tables, as a kernel's SYN cache keeps half-open connections apart from its sockets: a
+// flow opened by a bare SYN waits in one of limits.half_open until its next packet (once its
+// attempt is settled) moves it to the one of limits.flows, where everything else starts. A SYN
+// flood so evicts only half-open connections, never an established print job, and sweeps a
+// table a quarter the size of the flows' (docs/spec.md §4).
 #pragma once
 
 #include "core/config.h"
@@ -57,19 +62,18 @@ class FlowTable {
     /// The key and hash observe() and prefetch() of a TCP or UDP packet look up.
     void probe(const core::DecodedPacket& pkt, FlowProbe& out) const noexcept;
 
-    /// Starts loading what observe() of the probe's packet will read: its flow's index cell
-    /// and, in a full table, the flows the next inserts evict. Called as soon as a packet is
-    /// decoded.
+    /// Starts loading what observe() of a SYN will read: its index cell in both tables and, in
+    /// a full half-open table, the flows the next SYNs evict. Called as soon as it is decoded.
     void prefetch(const FlowProbe& probe) const noexcept;
     void prefetch(const core::DecodedPacket& pkt) const noexcept {
         FlowProbe p;
         probe(pkt, p);
         prefetch(p);
     }
-    /// The flow the next new flow evicts (the table is full), or nullptr. Its slot was
-    /// prefetched one packet earlier, so reading it is cheap.
+    /// The flow the next SYN's new flow evicts (the half-open table is full), or nullptr. Its
+    /// slot was prefetched one packet earlier, so reading it is cheap.
     [[nodiscard]] const core::Flow* next_victim() noexcept {
-        return table_.size() == table_.capacity() ? table_.oldest() : nullptr;
+        return opening_.size() == opening_.capacity() ? opening_.oldest() : nullptr;
     }
 
     /// The flow an ICMP error refers to (the quoted datagram's tuple), if we track it.
@@ -80,27 +84,39 @@ class FlowTable {
     /// Ends every flow (end of replay, shutdown).
     void end_all(core::Timestamp now);
 
-    [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return table_.size() + opening_.size(); }
 
     static core::Duration idle_timeout(const core::Flow& f) noexcept;
 
   private:
-    void report_active() noexcept;
-    core::Flow& create(const core::FlowKey& key, std::uint64_t hash, const core::DecodedPacket& pkt,
-                       bool from_client);
-    /// The flow of `key`, unless it is idle past its timeout or a new SYN reuses its tuple, in
-    /// which case the old flow is ended and nullptr returned.
-    core::Flow* live_flow(const core::FlowKey& key, std::uint64_t hash,
-                          const core::DecodedPacket& pkt);
-    static void update_transport(core::Flow& f, const core::DecodedPacket& pkt,
-                                 core::Direction dir);
-    [[nodiscard]] std::uint16_t key_vlan(const core::DecodedPacket& p) const noexcept;
-
     /// A flow's key from its own fields, so the table need not store a second copy.
     struct KeyOfFlow {
         core::FlowKey operator()(const core::Flow& f) const noexcept;
     };
-    core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash, KeyOfFlow> table_;
+    using Table = core::LruTable<core::FlowKey, core::Flow, core::FlowKeyHash, KeyOfFlow>;
+
+    void report_active() noexcept;
+    /// What a full table's insert does with the flow it evicts: counts it and ends it.
+    auto evicted() noexcept {
+        return [this](const core::FlowKey& /*key*/, core::Flow& victim) {
+            stats_.add(evictions_);
+            handler_.on_flow_end(victim, EndReason::Evicted, now_);
+        };
+    }
+    core::Flow& create(Table& table, const core::FlowKey& key, std::uint64_t hash,
+                       const core::DecodedPacket& pkt, bool from_client);
+    /// The flow of `key` in `table`, unless it is idle past its timeout or a new SYN reuses
+    /// its tuple, in which case the old flow is ended and nullptr returned.
+    core::Flow* live_flow(Table& table, const core::FlowKey& key, std::uint64_t hash,
+                          const core::DecodedPacket& pkt);
+    /// Moves a half-open flow into the table of established ones.
+    core::Flow& promote(core::Flow& flow, const core::FlowKey& key, std::uint64_t hash);
+    static void update_transport(core::Flow& f, const core::DecodedPacket& pkt,
+                                 core::Direction dir);
+    [[nodiscard]] std::uint16_t key_vlan(const core::DecodedPacket& p) const noexcept;
+
+    Table table_;    // established flows, UDP, and whatever is not a bare SYN's
+    Table opening_;  // half-open TCP: opened by a SYN, nothing since but its retransmissions
     FlowEndHandler& handler_;
     core::Stats& stats_;
     bool vlan_tracking_;

@@ -133,6 +133,7 @@ core::SensorConfig small_tables() {
     core::SensorConfig c;
     c.home_net = {*core::Cidr::parse("10.0.0.0/8")};
     c.limits.flows = 4096;  // the warm-up fills and churns every table
+    c.limits.half_open = 1024;
     c.limits.clients = 1024;
     return c;
 }

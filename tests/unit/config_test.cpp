@@ -21,6 +21,7 @@ TEST_CASE("An empty config gives the docs/spec.md defaults", "[config]") {
     CHECK(c->alerts.attempt_timeout.usec == 5'000'000);
     CHECK(c->alerts.max_per_minute == 600);
     CHECK(c->limits.flows == 262144);
+    CHECK(c->limits.half_open == 65536);
     CHECK(c->learning.period.usec == 24LL * 3600 * 1'000'000);
     CHECK(c->syslog.facility == "local5");
     CHECK_FALSE(c->flow.vlan_tracking);
@@ -53,7 +54,7 @@ alerts:
   scan: {ports: 3, hosts: 5, window: 60s}
   attempt_timeout: 5s
   max_per_minute: 600
-limits: {flows: 262144, clients: 65536, printers: 4096, stream_bytes: 65536}
+limits: {flows: 262144, half_open: 65536, clients: 65536, printers: 4096, stream_bytes: 65536}
 syslog: {facility: local5, queue: 10000}
 sensor: {name: campus-b2}
 redis: {queue: 10000, maxlen: 1000000}
@@ -89,6 +90,10 @@ TEST_CASE("Bad values of every kind are rejected", "[config]") {
     CHECK_FALSE(load_config_text("trusted_clients: [not-an-address]\n", "x"));
     CHECK_FALSE(load_config_text("printers: [{name: nameless}]\n", "x"));
     CHECK_FALSE(load_config_text("limits: {flows: 0}\n", "x"));
+    auto half_open = load_config_text("limits:\n  half_open: 8\n", "x");
+    REQUIRE_FALSE(half_open);
+    CHECK(half_open.error()[0] ==
+          "x:2: limits.half_open must be a whole number from 16 to 16777216, not '8'");
     CHECK_FALSE(load_config_text("alerts: {attempt_timeout: 0s}\n", "x"));
     CHECK_FALSE(load_config_text("syslog: {facility: local9}\n", "x"));
     CHECK_FALSE(load_config_text("home_net: [10.1.2.3/8]\n", "x"));      // host bits set

@@ -44,10 +44,12 @@ TEST_CASE("FlowTable orients flows by SYN and finds both directions", "[flow]") 
     CHECK(a.created);
     CHECK(a.dir == core::Direction::ToServer);
     CHECK(a.flow->client.to_string() == "203.0.113.7");
+    const auto a_id = core::flow_id(*a.flow, 0);
     auto b = t.observe(packet("10.1.0.50", 9100, "203.0.113.7", 40000, 6, 0x12, 10), false);
     CHECK_FALSE(b.created);
     CHECK(b.dir == core::Direction::ToClient);
-    CHECK(b.flow == a.flow);
+    // The same flow, moved out of the half-open table by its answer (no attempt pending here).
+    CHECK(core::flow_id(*b.flow, 0) == a_id);
     CHECK(b.flow->syn_ack_seen);
     CHECK(t.size() == 1);
 }
@@ -61,6 +63,7 @@ TEST_CASE("Trunk SPAN: a tagged request and an untagged reply are one flow by de
         syn.vlan_count = 1;
         syn.vlan = {100, 0};
         auto a = t.observe(syn, true);
+        const auto a_id = core::flow_id(*a.flow, 0);
         auto b = t.observe(packet("10.1.0.50", 9100, "203.0.113.7", 40000, 6, 0x12, 10), false);
         CHECK(a.created);
         if (tracking) {  // flow.vlan_tracking: true keeps VLANs apart (sites that reuse addresses)
@@ -68,7 +71,7 @@ TEST_CASE("Trunk SPAN: a tagged request and an untagged reply are one flow by de
             CHECK(t.size() == 2);
         } else {
             CHECK_FALSE(b.created);
-            CHECK(b.flow == a.flow);
+            CHECK(core::flow_id(*b.flow, 0) == a_id);
             CHECK(b.flow->syn_ack_seen);
             CHECK(t.size() == 1);
         }
@@ -109,29 +112,120 @@ TEST_CASE("UDP flows end after 60 s idle: the next datagram opens a new flow", "
 }
 
 TEST_CASE("A full table evicts the least recently used flow and counts it", "[flow]") {
+    // Half-open connections (SYNs) fill limits.half_open; UDP flows fill limits.flows.
+    for (const bool syn : {true, false}) {
+        core::Stats stats;
+        Recorder rec;
+        core::LimitsConfig limits;
+        (syn ? limits.half_open : limits.flows) = 16;
+        flow::FlowTable t(limits, false, stats, rec, 1);
+        std::uint64_t oldest = 0;
+        for (int i = 0; i < 20; ++i) {
+            const std::string src = "203.0.113." + std::to_string(i + 1);
+            const auto pkt = syn ? packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i)
+                                 : packet(src.c_str(), 1000, "10.1.0.51", 8611, 17, 0, i);
+            const auto obs = t.observe(pkt, true);
+            oldest = i == 0 ? core::flow_id(*obs.flow, 0) : oldest;
+        }
+        CHECK(t.size() == 16);
+        REQUIRE(rec.ended.size() == 4);
+        CHECK(rec.ended[0].first == oldest);  // the oldest went first
+        CHECK(rec.ended[0].second == flow::EndReason::Evicted);
+        CHECK(stats.value("printwatch_flow_evictions_total") == 4);
+    }
+}
+
+namespace {
+/// A three-way handshake from `client`:`port` to 10.1.0.50:9100 at `usec`; the flow's id.
+std::uint64_t handshake(flow::FlowTable& t, const char* client, std::uint16_t port,
+                        std::int64_t usec) {
+    const auto syn = t.observe(packet(client, port, "10.1.0.50", 9100, 6, 0x02, usec), true);
+    const auto id = core::flow_id(*syn.flow, 0);
+    t.observe(packet("10.1.0.50", 9100, client, port, 6, 0x12, usec + 1), false);
+    t.observe(packet(client, port, "10.1.0.50", 9100, 6, 0x10, usec + 2), true);
+    return id;
+}
+}  // namespace
+
+TEST_CASE("A SYN flood evicts half-open connections only: an established one keeps its state",
+          "[flow]") {
     core::Stats stats;
     Recorder rec;
     core::LimitsConfig limits;
     limits.flows = 16;
+    limits.half_open = 16;
     flow::FlowTable t(limits, false, stats, rec, 1);
-    std::uint64_t oldest = 0;
-    for (int i = 0; i < 20; ++i) {
-        const std::string src = "203.0.113." + std::to_string(i + 1);
-        const auto obs = t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, i), true);
-        oldest = i == 0 ? core::flow_id(*obs.flow, 0) : oldest;
+    const auto job = handshake(t, "198.51.100.9", 50000, 0);
+    for (int i = 0; i < 1000; ++i) {  // 1000 spoofed SYNs, each from a new source
+        const std::string src =
+            "203.0." + std::to_string(113 + i / 250) + "." + std::to_string(i % 250 + 1);
+        t.observe(packet(src.c_str(), 1000, "10.1.0.50", 9100, 6, 0x02, 10 + i), true);
     }
-    CHECK(t.size() == 16);
-    CHECK(rec.ended.size() == 4);
-    CHECK(rec.ended[0].first == oldest);  // the oldest went first
-    CHECK(rec.ended[0].second == flow::EndReason::Evicted);
-    CHECK(stats.value("printwatch_flow_evictions_total") == 4);
+    CHECK(rec.ended.size() == 1000 - 16);
+    for (const auto& [id, reason] : rec.ended) {
+        CHECK(id != job);
+    }
+    // The print job's next segment finds its flow, handshake and all.
+    const auto data =
+        t.observe(packet("198.51.100.9", 50000, "10.1.0.50", 9100, 6, 0x18, 2000), true);
+    CHECK_FALSE(data.created);
+    CHECK(core::flow_id(*data.flow, 0) == job);
+    CHECK(data.flow->syn_ack_seen);
+    CHECK(t.size() == 17);
+}
+
+TEST_CASE("A half-open flow with a pending attempt moves only once the attempt is settled",
+          "[flow]") {
+    core::Stats stats;
+    Recorder rec;
+    flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
+    auto syn = t.observe(packet("203.0.113.7", 40000, "10.1.0.50", 9100, 6, 0x02, 0), true);
+    syn.flow->attempt = core::AttemptState::Pending;  // as detect/ marks an inbound attempt
+    // The answer sees the flow where the attempt tracker holds it, by address.
+    const auto answer =
+        t.observe(packet("10.1.0.50", 9100, "203.0.113.7", 40000, 6, 0x12, 10), false);
+    CHECK(answer.flow == syn.flow);
+    answer.flow->attempt = core::AttemptState::Accepted;
+    const auto id = core::flow_id(*answer.flow, 0);
+    const auto ack = t.observe(packet("203.0.113.7", 40000, "10.1.0.50", 9100, 6, 0x10, 20), true);
+    CHECK_FALSE(ack.created);
+    CHECK(ack.flow != syn.flow);  // moved to the established flows, with all its state
+    CHECK(core::flow_id(*ack.flow, 0) == id);
+    CHECK(ack.flow->attempt == core::AttemptState::Accepted);
+    CHECK(ack.flow->syn_ack_seen);
+    CHECK(t.size() == 1);
+    CHECK(rec.ended.empty());  // moving is not ending
+}
+
+TEST_CASE("Half-open flows time out on their own, not behind long-lived established ones",
+          "[flow]") {
+    core::Stats stats;
+    Recorder rec;
+    flow::FlowTable t(core::LimitsConfig{}, false, stats, rec, 1);
+    const auto job = handshake(t, "198.51.100.9", 50000, 0);  // 3600 s idle timeout
+    const auto probe = core::flow_id(
+        *t.observe(packet("203.0.113.7", 40000, "10.1.0.50", 9100, 6, 0x02, kSec), true).flow, 0);
+    t.expire(core::Timestamp{62 * kSec});  // past the half-open flow's 60 s
+    REQUIRE(rec.ended.size() == 1);
+    CHECK(rec.ended[0].first == probe);
+    CHECK(rec.ended[0].second == flow::EndReason::Timeout);
+    CHECK(t.size() == 1);
+    // At the end of a run, flows end oldest first across both tables.
+    t.observe(packet("203.0.113.8", 40000, "10.1.0.50", 9100, 6, 0x02, 63 * kSec), true);
+    t.observe(packet("198.51.100.9", 50000, "10.1.0.50", 9100, 6, 0x18, 64 * kSec), true);
+    rec.ended.clear();
+    t.end_all(core::Timestamp{65 * kSec});
+    REQUIRE(rec.ended.size() == 2);
+    CHECK(rec.ended[1].first == job);
+    CHECK(rec.ended[1].second == flow::EndReason::Shutdown);
+    CHECK(t.size() == 0);
 }
 
 TEST_CASE("next_victim is the flow a new flow evicts, and only in a full table", "[flow]") {
     core::Stats stats;
     Recorder rec;
     core::LimitsConfig limits;
-    limits.flows = 4;
+    limits.half_open = 4;
     flow::FlowTable t(limits, false, stats, rec, 1);
     std::vector<std::uint64_t> ids;
     for (int i = 0; i < 4; ++i) {
