@@ -98,21 +98,17 @@ bool sent_by_client(const Flow& f, const core::DecodedPacket& p) noexcept {
 }
 }  // namespace
 
-Flow* FlowTable::live_flow(Table& table, const FlowKey& key, std::uint64_t hash,
-                           const core::DecodedPacket& pkt) {
-    Flow* f = table.touch(key, hash);
-    if (f == nullptr) {
-        return nullptr;
-    }
-    const bool idle = pkt.ts - f->last_seen > idle_timeout(*f);
+Flow* FlowTable::still_live(Table& table, Flow& f, const FlowKey& key, std::uint64_t hash,
+                            const core::DecodedPacket& pkt) {
+    const bool idle = pkt.ts - f.last_seen > idle_timeout(f);
     // A SYN with a new ISN on a known tuple is a new connection (port reuse); the same ISN
     // is a retransmission and stays the same attempt.
     const bool reused = core::is_syn_only(pkt) &&
-                        (!sent_by_client(*f, pkt) || !f->syn_seen || f->client_isn != pkt.seq);
+                        (!sent_by_client(f, pkt) || !f.syn_seen || f.client_isn != pkt.seq);
     if (!idle && !reused) {
-        return f;
+        return &f;
     }
-    handler_.on_flow_end(*f, idle ? EndReason::Timeout : EndReason::Replaced, pkt.ts);
+    handler_.on_flow_end(f, idle ? EndReason::Timeout : EndReason::Replaced, pkt.ts);
     table.erase(key, hash);
     return nullptr;
 }

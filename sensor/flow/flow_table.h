@@ -6,8 +6,8 @@
 // Two tables, as a kernel's SYN cache keeps half-open connections apart from its sockets: a
 // flow opened by a bare SYN waits in one of limits.half_open until its next packet (once its
 // attempt is settled) moves it to the one of limits.flows, where everything else starts. A SYN
-// flood so evicts only half-open connections, never an established print job, and sweeps a
-// table a quarter the size of the flows' (docs/spec.md §4).
+// flood so evicts only half-open connections, never an established print job, and (at the
+// defaults) sweeps a table a quarter the size of the flows' (docs/spec.md §4).
 #pragma once
 
 #include "core/config.h"
@@ -106,9 +106,16 @@ class FlowTable {
     core::Flow& create(Table& table, const core::FlowKey& key, std::uint64_t hash,
                        const core::DecodedPacket& pkt, bool from_client);
     /// The flow of `key` in `table`, unless it is idle past its timeout or a new SYN reuses
-    /// its tuple, in which case the old flow is ended and nullptr returned.
+    /// its tuple, in which case the old flow is ended and nullptr returned. Inline: a SYN
+    /// misses in both tables, and there only the lookup should cost.
     core::Flow* live_flow(Table& table, const core::FlowKey& key, std::uint64_t hash,
-                          const core::DecodedPacket& pkt);
+                          const core::DecodedPacket& pkt) {
+        core::Flow* f = table.touch(key, hash);
+        return f == nullptr ? nullptr : still_live(table, *f, key, hash, pkt);
+    }
+    /// live_flow() of a flow found.
+    core::Flow* still_live(Table& table, core::Flow& f, const core::FlowKey& key,
+                           std::uint64_t hash, const core::DecodedPacket& pkt);
     /// Moves a half-open flow into the table of established ones.
     core::Flow& promote(core::Flow& flow, const core::FlowKey& key, std::uint64_t hash);
     static void update_transport(core::Flow& f, const core::DecodedPacket& pkt,
