@@ -319,11 +319,13 @@ class Loader {
     }
     void limits(const YAML::Node& n) {
         auto& l = cfg_.limits;
+        bool half_open_given = false;
         each_key(n, "limits", {"flows", "half_open", "clients", "printers", "stream_bytes"},
                  [&](const std::string& key, const YAML::Node& v) {
                      if (key == "flows") {
                          number(v, "limits.flows", l.flows, 16, 16'777'216);
                      } else if (key == "half_open") {
+                         half_open_given = true;
                          number(v, "limits.half_open", l.half_open, 16, 16'777'216);
                      } else if (key == "clients") {
                          number(v, "limits.clients", l.clients, 16, 16'777'216);
@@ -334,6 +336,11 @@ class Loader {
                                 std::uint64_t{64} * 1024 * 1024);
                      }
                  });
+        if (!half_open_given) {
+            // A quarter of the flows, so that a small limits.flows (a small box) does not get
+            // the default's 65,536 half-open slots beside it.
+            l.half_open = std::max<std::uint32_t>(16, l.flows / 4);
+        }
     }
     void boolean(const YAML::Node& n, const std::string& where, bool& out) {
         auto s = scalar(n, where);

@@ -55,7 +55,8 @@ struct AlertsConfig {
 struct LimitsConfig {
     std::uint32_t flows = 262144;
     /// Half-open TCP connections (a SYN and nothing else yet), kept apart from `flows` so that
-    /// a SYN flood evicts only its own kind (flow::FlowTable).
+    /// a SYN flood evicts only its own kind (flow::FlowTable). The loader makes it a quarter of
+    /// `flows` unless the config gives it.
     std::uint32_t half_open = 65536;
     std::uint32_t clients = 65536;
     std::uint32_t printers = 4096;

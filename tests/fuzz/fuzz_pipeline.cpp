@@ -27,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const core::SensorConfig config = [] {
         core::SensorConfig c;
         c.limits.flows = 64;
+        c.limits.half_open = 16;  // small, so that runs evict from it too (and start fast)
         c.limits.clients = 64;
         c.limits.printers = 16;
         c.limits.stream_bytes = 2048;

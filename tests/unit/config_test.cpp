@@ -90,6 +90,12 @@ TEST_CASE("Bad values of every kind are rejected", "[config]") {
     CHECK_FALSE(load_config_text("trusted_clients: [not-an-address]\n", "x"));
     CHECK_FALSE(load_config_text("printers: [{name: nameless}]\n", "x"));
     CHECK_FALSE(load_config_text("limits: {flows: 0}\n", "x"));
+    auto small = load_config_text("limits: {flows: 1000}\n", "x");
+    REQUIRE(small);
+    CHECK(small->limits.half_open == 250);  // a quarter of flows unless given
+    auto given = load_config_text("limits: {flows: 1000, half_open: 4000}\n", "x");
+    REQUIRE(given);
+    CHECK(given->limits.half_open == 4000);
     auto half_open = load_config_text("limits:\n  half_open: 8\n", "x");
     REQUIRE_FALSE(half_open);
     CHECK(half_open.error()[0] ==
