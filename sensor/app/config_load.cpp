@@ -460,7 +460,12 @@ std::vector<std::string> restart_only_changes(const core::SensorConfig& running,
               key.c_str());
     }
     check(running.limits.flows != next.limits.flows, "limits.flows");
-    check(running.limits.half_open != next.limits.half_open, "limits.half_open");
+    // A half_open the config leaves out follows flows: a change of flows alone names flows.
+    const bool half_open_follows =
+        next.limits.half_open == std::max<std::uint32_t>(16, next.limits.flows / 4);
+    check(running.limits.half_open != next.limits.half_open &&
+              (running.limits.flows == next.limits.flows || !half_open_follows),
+          "limits.half_open");
     check(running.limits.clients != next.limits.clients, "limits.clients");
     check(running.limits.printers != next.limits.printers, "limits.printers");
     check(running.limits.stream_bytes != next.limits.stream_bytes, "limits.stream_bytes");

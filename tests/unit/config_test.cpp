@@ -165,4 +165,13 @@ TEST_CASE("redis.queue and redis.maxlen are bounded, and restart-only", "[config
     REQUIRE(renamed);
     CHECK(printwatch::app::restart_only_changes(*dflt, *renamed) ==
           std::vector<std::string>{"sensor.name"});
+    // A half_open left out follows flows: changing flows names flows only.
+    auto flows = load_config_text("limits: {flows: 1000}\n", "r.yaml");
+    REQUIRE(flows);
+    CHECK(printwatch::app::restart_only_changes(*dflt, *flows) ==
+          std::vector<std::string>{"limits.flows"});
+    auto both = load_config_text("limits: {flows: 1000, half_open: 100}\n", "r.yaml");
+    REQUIRE(both);
+    CHECK(printwatch::app::restart_only_changes(*dflt, *both) ==
+          std::vector<std::string>{"limits.flows", "limits.half_open"});
 }
